@@ -1,0 +1,59 @@
+"""Stable-Baselines3 algorithms through the adapter (agents.sb3).
+
+Each algorithm runs on the env views whose action space it supports: PPO and A2C on any
+(Box, Discrete, MultiDiscrete); DQN needs ``Discrete`` (EdgeCluster's one-core-per-step view);
+SAC, TD3 and DDPG need ``Box`` (LargeScaleMEC's continuous offloading-score view).
+"""
+
+from agents.registry import AgentSpec
+
+_CLUSTER = "EdgeCluster-v0"
+_MEC = "LargeScaleMEC-v0"
+_SCORES = {_MEC: {"action_mode": "scores"}}
+
+AGENTS = [
+    AgentSpec(
+        name="sb3-ppo",
+        factory="agents.sb3:ppo",
+        kind="sb3",
+        description="Stable-Baselines3 PPO (default hyper-parameters)",
+    ),
+    AgentSpec(
+        name="sb3-a2c",
+        factory="agents.sb3:a2c",
+        kind="sb3",
+        description="Stable-Baselines3 A2C, the actor-critic comparison (default hyper-parameters)",
+    ),
+    AgentSpec(
+        name="sb3-dqn",
+        factory="agents.sb3:dqn",
+        kind="sb3",
+        envs=(_CLUSTER,),
+        env_kwargs={_CLUSTER: {"action_mode": "single"}},
+        description="Stable-Baselines3 DQN on the Discrete(7n) one-core-per-step view",
+    ),
+    AgentSpec(
+        name="sb3-sac",
+        factory="agents.sb3:sac",
+        kind="sb3",
+        envs=(_MEC,),
+        env_kwargs=_SCORES,
+        description="Stable-Baselines3 SAC on the continuous offloading-score view",
+    ),
+    AgentSpec(
+        name="sb3-td3",
+        factory="agents.sb3:td3",
+        kind="sb3",
+        envs=(_MEC,),
+        env_kwargs=_SCORES,
+        description="Stable-Baselines3 TD3 on the continuous offloading-score view",
+    ),
+    AgentSpec(
+        name="sb3-ddpg",
+        factory="agents.sb3:ddpg",
+        kind="sb3",
+        envs=(_MEC,),
+        env_kwargs=_SCORES,
+        description="Stable-Baselines3 DDPG on the continuous offloading-score view",
+    ),
+]

@@ -1,0 +1,140 @@
+"""Agent names -> factories: built-ins, SB3 algorithms and third-party plug-ins.
+
+Built-in agents are declared in ``agents/catalog/*.py`` (one module per family, each
+holding a list ``AGENTS`` of :class:`AgentSpec`). Factories are ``"module:attr"`` strings
+imported on first use, so listing agents never imports torch.
+
+Third parties add agents without forking, in either way:
+
+* a Python entry point in the group ``edge_envs.agents`` whose value is ``module:factory``;
+* ``--agent package.module:factory`` on the benchmark command line.
+
+A factory is any callable ``factory(env, **config) -> agents.base.Agent`` (an ``Agent``
+subclass qualifies).
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from typing import Any
+
+ENTRY_POINT_GROUP = "edge_envs.agents"
+KINDS = ("baseline", "reference", "paper", "sb3", "plugin")
+
+
+@dataclass(frozen=True)
+class AgentSpec:
+    """One agent the suite can build.
+
+    Attributes:
+        name: registry name (``"exact"``, ``"sb3-ppo"``, ``"dirs"``, ...).
+        factory: ``"module:attr"`` or a callable ``factory(env, **config)``.
+        kind: one of :data:`KINDS`.
+        envs: env ids the agent supports, ``None`` for any.
+        description: one line for ``edge-bench list``.
+        config: default keyword arguments passed to the factory.
+        env_kwargs: per env id, keyword arguments the agent needs in ``gym.make`` (for
+            example ``{"EdgeCluster-v0": {"action_mode": "single"}}`` for SB3 DQN, which wants a
+            ``Discrete`` action); the runner uses them for training and evaluation alike.
+    """
+
+    name: str
+    factory: str | Callable[..., Any]
+    kind: str
+    envs: tuple[str, ...] | None = None
+    description: str = ""
+    config: dict[str, Any] = field(default_factory=dict)
+    env_kwargs: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def supports(self, env_id: str) -> bool:
+        return self.envs is None or env_id in self.envs
+
+    def env_kwargs_for(self, env_id: str) -> dict[str, Any]:
+        return dict(self.env_kwargs.get(env_id, {}))
+
+    def load_factory(self) -> Callable[..., Any]:
+        if callable(self.factory):
+            return self.factory
+        return import_object(self.factory)
+
+    def build(self, env, **config):
+        merged = {**self.config, **config}
+        return self.load_factory()(env, **merged)
+
+
+def import_object(dotted: str) -> Any:
+    """``"package.module:attr"`` -> the object; ``ValueError`` with a one-line reason."""
+    if ":" not in dotted:
+        raise ValueError(f"expected 'package.module:factory', got {dotted!r}")
+    module_name, attr = dotted.split(":", 1)
+    try:
+        obj: Any = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise ValueError(f"cannot import module {module_name!r}: {exc}") from None
+    for part in attr.split("."):
+        if not hasattr(obj, part):
+            raise ValueError(f"module {module_name!r} has no attribute {attr!r}")
+        obj = getattr(obj, part)
+    if not callable(obj):
+        raise ValueError(f"{dotted!r} is not callable")
+    return obj
+
+
+def builtin_agents() -> dict[str, AgentSpec]:
+    import agents.catalog as catalog
+
+    specs: dict[str, AgentSpec] = {}
+    for info in sorted(pkgutil.iter_modules(catalog.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"agents.catalog.{info.name}")
+        for spec in module.AGENTS:
+            if spec.name in specs:
+                raise RuntimeError(f"agent name {spec.name!r} declared twice")
+            specs[spec.name] = spec
+    return specs
+
+
+def plugin_agents() -> dict[str, AgentSpec]:
+    return {
+        ep.name: AgentSpec(
+            name=ep.name, factory=ep.value, kind="plugin", description=f"plug-in {ep.value}"
+        )
+        for ep in entry_points(group=ENTRY_POINT_GROUP)
+    }
+
+
+def all_agents() -> dict[str, AgentSpec]:
+    """Built-ins first; a plug-in may not shadow a built-in name."""
+    specs = builtin_agents()
+    for name, spec in plugin_agents().items():
+        specs.setdefault(name, spec)
+    return specs
+
+
+def agents_for(env_id: str) -> dict[str, AgentSpec]:
+    return {n: s for n, s in all_agents().items() if s.supports(env_id)}
+
+
+def resolve_agent(name: str, env_id: str | None = None) -> AgentSpec:
+    """Spec for a registered name or an ad-hoc ``module:factory``; ``ValueError`` otherwise."""
+    specs = all_agents()
+    if name in specs:
+        spec = specs[name]
+        if env_id is not None and not spec.supports(env_id):
+            valid = ", ".join(agents_for(env_id))
+            raise ValueError(f"agent {name!r} does not support {env_id}; valid: {valid}")
+        return spec
+    if ":" in name:
+        import_object(name)  # fail early with a one-line message
+        return AgentSpec(name=name, factory=name, kind="plugin", description=f"plug-in {name}")
+    pool = agents_for(env_id) if env_id else specs
+    raise ValueError(f"unknown agent {name!r}; valid: {', '.join(pool)} (or module:factory)")
+
+
+def make_agent(name: str, env, **config):
+    """Build the agent called ``name`` for ``env`` (a template env of the scenario)."""
+    env_id = env.spec.id if env.spec is not None else None
+    return resolve_agent(name, env_id).build(env, **config)

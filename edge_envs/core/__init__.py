@@ -1,0 +1,1 @@
+"""What several systems share: seeding, parameter validation, channel and rendering helpers."""
