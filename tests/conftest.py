@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import os
 
-import edge_envs
-
 # One BLAS/torch thread per test process: reproducible numbers, no oversubscription under xdist.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import torch  # noqa: E402
+
+import edge_envs  # noqa: E402
+
+torch.set_num_threads(1)
 
 SYSTEMS = dict(edge_envs.SYSTEMS)
 ENV_IDS = sorted(SYSTEMS)

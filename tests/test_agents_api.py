@@ -3,6 +3,8 @@ and every environment it supports: built-ins, SB3 through the adapter, paper age
 
 from __future__ import annotations
 
+import functools
+
 import gymnasium as gym
 import numpy as np
 import pytest
@@ -40,6 +42,12 @@ def built_and_trained(name, env_id, seed=0):
     return spec, env, agent
 
 
+@functools.cache
+def shared_agent(name, env_id):
+    """One trained agent per (name, env) reused by the tests that do not need a fresh one."""
+    return built_and_trained(name, env_id)
+
+
 def episode_actions(agent, env, seed, n=10):
     obs, _ = env.reset(seed=seed)
     agent.begin_episode(env)
@@ -56,7 +64,7 @@ def episode_actions(agent, env, seed, n=10):
 
 @pytest.mark.parametrize(("name", "env_id"), pairs())
 def test_save_load_gives_identical_actions(name, env_id, tmp_path):
-    spec, env, agent = built_and_trained(name, env_id)
+    spec, env, agent = shared_agent(name, env_id)
     agent.save(tmp_path / "agent")
     loaded = Agent.load(tmp_path / "agent", env)
     assert type(loaded) is type(agent)
@@ -79,7 +87,7 @@ def test_same_seed_same_budget_same_actions(name, env_id):
 
 @pytest.mark.parametrize(("name", "env_id"), pairs())
 def test_wrong_observation_shape_raises(name, env_id):
-    spec, env, agent = built_and_trained(name, env_id)
+    spec, env, agent = shared_agent(name, env_id)
     env.reset(seed=0)
     agent.begin_episode(env)
     wrong = np.zeros(int(np.prod(env.observation_space.shape)) + 1, dtype=np.float32)
@@ -89,7 +97,7 @@ def test_wrong_observation_shape_raises(name, env_id):
 
 @pytest.mark.parametrize(("name", "env_id"), pairs())
 def test_loading_for_another_environment_says_so(name, env_id, tmp_path):
-    spec, env, agent = built_and_trained(name, env_id)
+    spec, env, agent = shared_agent(name, env_id)
     agent.save(tmp_path / "agent")
     other = [e for e in ENV_IDS if e != env_id]
     target = gym.make(other[0]) if other else gym.make("CartPole-v1")

@@ -10,6 +10,9 @@ from agents.registry import AgentSpec
 _CLUSTER = "EdgeCluster-v0"
 _MEC = "LargeScaleMEC-v0"
 _SCORES = {_MEC: {"action_mode": "scores"}}
+# SB3's off-policy default buffer (1e6 transitions) is larger than any of our budgets; a smaller
+# one keeps memory in check for observations of thousands of values.
+_OFF_POLICY = {"hyperparams": {"buffer_size": 100_000}}
 
 AGENTS = [
     AgentSpec(
@@ -28,6 +31,7 @@ AGENTS = [
         name="sb3-dqn",
         factory="agents.sb3:dqn",
         kind="sb3",
+        config=_OFF_POLICY,
         envs=(_CLUSTER,),
         env_kwargs={_CLUSTER: {"action_mode": "single"}},
         description="Stable-Baselines3 DQN on the Discrete(7n) one-core-per-step view",
@@ -36,6 +40,7 @@ AGENTS = [
         name="sb3-sac",
         factory="agents.sb3:sac",
         kind="sb3",
+        config=_OFF_POLICY,
         envs=(_MEC,),
         env_kwargs=_SCORES,
         description="Stable-Baselines3 SAC on the continuous offloading-score view",
@@ -44,6 +49,7 @@ AGENTS = [
         name="sb3-td3",
         factory="agents.sb3:td3",
         kind="sb3",
+        config=_OFF_POLICY,
         envs=(_MEC,),
         env_kwargs=_SCORES,
         description="Stable-Baselines3 TD3 on the continuous offloading-score view",
@@ -52,6 +58,7 @@ AGENTS = [
         name="sb3-ddpg",
         factory="agents.sb3:ddpg",
         kind="sb3",
+        config=_OFF_POLICY,
         envs=(_MEC,),
         env_kwargs=_SCORES,
         description="Stable-Baselines3 DDPG on the continuous offloading-score view",

@@ -115,6 +115,11 @@ class EdgeClusterParams:
         check_float("expand_factor", self.expand_factor, 1.0, None)
         check_float("weight_min", self.weight_min, 0.0, 1.0, low_inclusive=False)
         check_float("weight_max", self.weight_max, 1.0, 1e6)
+        if self.weight_max <= self.weight_min:
+            raise ValueError(
+                f"weight_max must be greater than weight_min={self.weight_min}, "
+                f"got {self.weight_max}"
+            )
         if not isinstance(self.clip_factors, bool):
             raise ValueError(f"clip_factors must be True or False, got {self.clip_factors!r}")
         check_choice("disconnected_penalty", self.disconnected_penalty, DISCONNECTED_PENALTIES)

@@ -1,0 +1,75 @@
+"""Vehicle mobility generators used for training (the env's ``mobility_generator`` protocol).
+
+* :class:`LSTMTraceGenerator`: the LL-D3QN training environment of paper 000 (sec. 4.2):
+  the vehicle follows a path rolled out step by step by the LSTM predictor, starting from a
+  window of the real training trace. ``mode="argmax"`` takes the most likely direction as the
+  paper does; ``mode="sample"`` draws it from the softmax (argmax roll-outs tend to loop or
+  park forever at a station).
+* :class:`OwnStream`: runs another generator on its own random stream, so that an env reset
+  with one fixed seed (fixed layout of nodes and servers) still sees a new vehicle path at
+  every episode.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from agents.d3qn.predictor import MotionPredictor
+
+MODES = ("argmax", "sample")
+
+
+class LSTMTraceGenerator:
+    """Roll out a vehicle path with the LSTM (one vehicle per independent roll-out)."""
+
+    def __init__(
+        self, predictor: MotionPredictor, seed_positions_m: np.ndarray, mode: str = "sample"
+    ) -> None:
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {list(MODES)}, got {mode!r}")
+        seed_positions_m = np.asarray(seed_positions_m, dtype=np.float64)
+        if seed_positions_m.ndim != 2 or len(seed_positions_m) < predictor.window:
+            raise ValueError(
+                f"seed_positions_m must be (T, 2) with T >= window={predictor.window}"
+            )
+        self.predictor = predictor
+        self.seed_positions_m = seed_positions_m
+        self.mode = mode
+
+    def reset(self, rng: np.random.Generator, area_m: float, n_vehicles: int) -> np.ndarray:
+        self.rng = rng
+        self.area_m = float(area_m)
+        w = self.predictor.window
+        starts = rng.integers(w - 1, len(self.seed_positions_m), size=n_vehicles)
+        self.history = [
+            list(np.clip(self.seed_positions_m[s - w + 1 : s + 1], 0.0, area_m)) for s in starts
+        ]
+        return np.array([h[-1] for h in self.history])
+
+    def step(self) -> np.ndarray:
+        out = []
+        for hist in self.history:
+            p = self.predictor.probs(np.array(hist))
+            if self.mode == "argmax":
+                k = int(np.argmax(p))
+            else:
+                k = int(self.rng.choice(len(p), p=p / p.sum()))
+            new = np.clip(hist[-1] + self.predictor.displacement_m[k], 0.0, self.area_m)
+            hist.append(new)
+            del hist[: -self.predictor.window]
+            out.append(new)
+        return np.array(out)
+
+
+class OwnStream:
+    """Wrap a generator so that it draws from its own seeded stream, not the env's."""
+
+    def __init__(self, inner, seed: int) -> None:
+        self.inner = inner
+        self.rng = np.random.default_rng(seed)
+
+    def reset(self, rng: np.random.Generator, area_m: float, n_vehicles: int) -> np.ndarray:
+        return self.inner.reset(self.rng, area_m, n_vehicles)
+
+    def step(self) -> np.ndarray:
+        return self.inner.step()

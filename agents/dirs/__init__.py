@@ -1,0 +1,5 @@
+"""DIRS, the distributed intelligent resource scheduling agent of paper 003."""
+
+from agents.dirs.agent import DIRSAgent
+
+__all__ = ["DIRSAgent"]

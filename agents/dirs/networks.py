@@ -1,0 +1,70 @@
+"""The M per-MEC agent networks of DIRS and the paper's vote (paper 003, sec. IV-C).
+
+Agent ``j`` is a fully connected network ``h_j (N gains) -> N sigmoid outputs``, the
+probability that IoTD ``i`` offloads to MEC ``j`` (layer sizes 30-80-60-30, 180-260-200-180,
+200-300-250-200 in section V). The M networks are independent (own weights, own inputs); they
+are stored as stacked weight tensors ``(M, in, out)`` so one batched matrix product runs all
+of them at once, which is the same computation as M separate networks.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+from torch import nn
+
+
+class AgentEnsemble(nn.Module):
+    """M independent MLPs with ReLU hidden layers; ``forward`` returns logits ``(B, M, N)``."""
+
+    def __init__(self, n_agents: int, layers: tuple[int, ...]) -> None:
+        super().__init__()
+        if len(layers) < 2:
+            raise ValueError(f"layers needs at least input and output sizes, got {layers}")
+        self.n_agents = int(n_agents)
+        self.layers = tuple(int(n) for n in layers)
+        self.weights = nn.ParameterList()
+        self.biases = nn.ParameterList()
+        for fan_in, fan_out in zip(self.layers[:-1], self.layers[1:], strict=True):
+            bound = 1.0 / math.sqrt(fan_in)  # torch.nn.Linear's default initialisation
+            self.weights.append(nn.Parameter(torch.empty(n_agents, fan_in, fan_out)))
+            self.biases.append(nn.Parameter(torch.empty(n_agents, fan_out)))
+            nn.init.uniform_(self.weights[-1], -bound, bound)
+            nn.init.uniform_(self.biases[-1], -bound, bound)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``x`` (B, M, N): agent j's input in ``x[:, j]``; logits of the same shape."""
+        last = len(self.weights) - 1
+        for k, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
+            x = torch.einsum("bmi,mio->bmo", x, w) + b
+            if k < last:
+                x = torch.relu(x)
+        return x
+
+    def l2_per_agent(self) -> torch.Tensor:
+        """``||theta_j||^2`` of each agent (the L_L2 term of eq. (14)), shape (M,)."""
+        total = torch.zeros(self.n_agents)
+        for w, b in zip(self.weights, self.biases, strict=True):
+            total = total + w.pow(2).sum(dim=(1, 2)) + b.pow(2).sum(dim=1)
+        return total
+
+
+def vote(scores: np.ndarray) -> np.ndarray:
+    """The paper's maximum vote (sec. IV-C (5)): ``(..., M, N)`` scores -> ``(..., N)`` decisions.
+
+    IoTD ``i`` goes to the MEC with the highest score (``1..M``) if that score exceeds 0.5,
+    else runs locally (0). Ties go to the lowest MEC index; a score of exactly 0.5 is local.
+    """
+    s = np.asarray(scores)
+    best = np.argmax(s, axis=-2)
+    top = np.take_along_axis(s, np.expand_dims(best, -2), axis=-2).squeeze(-2)
+    return np.where(top > 0.5, best + 1, 0).astype(np.int64)
+
+
+def decision_to_labels(decision: np.ndarray, n_agents: int) -> np.ndarray:
+    """``(..., N)`` decisions -> ``(..., M, N)`` 0/1 targets: ``a_ij = 1`` iff IoTD i goes to j."""
+    d = np.asarray(decision)
+    servers = np.arange(1, n_agents + 1).reshape((1,) * (d.ndim - 1) + (n_agents, 1))
+    return (np.expand_dims(d, -2) == servers).astype(np.float32)

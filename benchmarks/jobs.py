@@ -1,0 +1,170 @@
+"""One benchmark job and its stable key.
+
+A job is one (environment, scenario, scenario overrides, agent, agent config, training seed,
+budget, evaluation seeds, code version). Its key is a hash of the canonical JSON of exactly
+these fields, so the same command always maps to the same keys (that is what resume uses).
+
+The job also carries what the parent resolved from the registries (the agent's factory,
+kind and ``gym.make`` keyword arguments, the system's paper metric): workers run a job
+from these fields alone, without looking names up again, so an agent or system registered
+only in the parent process (a test fixture, a notebook) still runs in worker processes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+KEY_FIELDS = (
+    "env_id",
+    "scenario",
+    "env_overrides",
+    "agent",
+    "agent_config",
+    "train_seed",
+    "budget_steps",
+    "eval_seeds",
+    "code_version",
+)
+
+
+def _json_default(obj: Any) -> Any:
+    import numpy as np
+
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.floating):
+        return float(obj)
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, tuple | set | frozenset):
+        return list(obj)
+    raise TypeError(f"value {obj!r} of type {type(obj).__name__} is not JSON-serialisable")
+
+
+def canonical_json(obj: Any) -> str:
+    """Sorted keys, no whitespace: equal values give equal strings in every process."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), default=_json_default)
+
+
+@dataclass(frozen=True, eq=False)
+class Job:
+    """One training seed of one agent on one scenario, then its evaluation episodes."""
+
+    env_id: str
+    scenario: str
+    env_overrides: Mapping[str, Any]
+    agent: str
+    agent_config: Mapping[str, Any]
+    train_seed: int
+    budget_steps: int
+    eval_seeds: tuple[int, ...]
+    code_version: str
+    # Resolved by the parent; not part of the key.
+    factory: str | Callable[..., Any] = ""
+    agent_defaults: Mapping[str, Any] = field(default_factory=dict)
+    agent_kind: str = "plugin"
+    agent_env_kwargs: Mapping[str, Any] = field(default_factory=dict)
+    eval_overrides: Mapping[str, Any] = field(default_factory=dict)
+    paper_metric: str = "reward"
+    metric_goal: str = "max"
+    reference_agent: str | None = None
+
+    def key_fields(self) -> dict[str, Any]:
+        return {
+            "env_id": self.env_id,
+            "scenario": self.scenario,
+            "env_overrides": dict(self.env_overrides),
+            "agent": self.agent,
+            "agent_config": dict(self.agent_config),
+            "train_seed": int(self.train_seed),
+            "budget_steps": int(self.budget_steps),
+            "eval_seeds": [int(s) for s in self.eval_seeds],
+            "code_version": self.code_version,
+        }
+
+    @property
+    def key(self) -> str:
+        """First 20 hex digits of the SHA-256 of the canonical JSON of :data:`KEY_FIELDS`."""
+        return hashlib.sha256(canonical_json(self.key_fields()).encode()).hexdigest()[:20]
+
+    def env_kwargs(self, evaluation: bool = False) -> dict[str, Any]:
+        """Keyword arguments of ``gym.make`` besides ``scenario``.
+
+        The suite's overrides, then what the agent needs (``AgentSpec.env_kwargs``), then for
+        evaluation the system's ``extra["eval_overrides"]`` (e.g. the held-out trace part).
+        """
+        kwargs = {**dict(self.env_overrides), **dict(self.agent_env_kwargs)}
+        if evaluation:
+            kwargs.update(self.eval_overrides)
+        return kwargs
+
+    def build_config(self) -> dict[str, Any]:
+        """Factory keyword arguments: the spec's defaults, then the suite's config."""
+        return {**dict(self.agent_defaults), **dict(self.agent_config)}
+
+    def label(self) -> str:
+        return f"{self.env_id}/{self.scenario} {self.agent} seed={self.train_seed}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form (a callable factory is kept as is; it must be picklable)."""
+        data = asdict(self)
+        data["env_overrides"] = dict(self.env_overrides)
+        data["agent_config"] = dict(self.agent_config)
+        data["agent_env_kwargs"] = dict(self.agent_env_kwargs)
+        data["agent_defaults"] = dict(self.agent_defaults)
+        data["eval_overrides"] = dict(self.eval_overrides)
+        data["eval_seeds"] = [int(s) for s in self.eval_seeds]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Job:
+        names = {f.name for f in fields(cls)}
+        kwargs = {k: v for k, v in data.items() if k in names}
+        kwargs["eval_seeds"] = tuple(int(s) for s in kwargs.get("eval_seeds", ()))
+        return cls(**kwargs)
+
+
+def parse_seeds(text: str | Iterable[int], what: str = "seeds") -> tuple[int, ...]:
+    """``"0,1,2"``, ``"0-4"``, ``"0-4,10"`` (or an iterable of ints) -> unique ints in order.
+
+    ``ValueError`` with a one-line reason for anything else (negative, empty, reversed range).
+    """
+    if not isinstance(text, str):
+        seeds = [int(s) for s in text]
+    else:
+        seeds = []
+        parts = [p.strip() for p in text.split(",")]
+        for part in parts:
+            try:
+                if "-" in part:
+                    lo_s, hi_s = part.split("-", 1)
+                    lo, hi = int(lo_s), int(hi_s)
+                    if hi < lo:
+                        raise ValueError
+                    seeds.extend(range(lo, hi + 1))
+                else:
+                    seeds.append(int(part))
+            except ValueError:
+                raise ValueError(
+                    f"malformed {what} {text!r}; expected non-negative integers like "
+                    f"'0,1,2', '0-4' or '0-4,10'"
+                ) from None
+    if not seeds:
+        raise ValueError(f"empty {what} list; expected e.g. '0,1,2' or '0-4'")
+    if any(s < 0 for s in seeds):
+        raise ValueError(f"{what} must be non-negative integers, got {text!r}")
+    return tuple(dict.fromkeys(seeds))
+
+
+def check_disjoint(train_seeds: Iterable[int], eval_seeds: Iterable[int]) -> None:
+    """The protocol evaluates on seeds never used for training."""
+    overlap = sorted(set(train_seeds) & set(eval_seeds))
+    if overlap:
+        raise ValueError(
+            f"training and evaluation seeds must be disjoint; both contain {overlap} "
+            f"(evaluation seeds default to 1000, 1001, ...)"
+        )

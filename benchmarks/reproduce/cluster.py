@@ -1,0 +1,395 @@
+"""Reproduction of paper 000 (dynamic clustering for load balancing, EdgeCluster-v0).
+
+``edge-bench reproduce cluster [--fast]`` runs Fig. 9 (D3QN on synthetic mobility), Fig. 11
+(warehouse trace, 25/50/100 % training data) and the sweeps of Fig. 12-14, and writes
+``docs/reproduction/cluster.md`` with the paper's numbers beside ours, plus
+``docs/reproduction/img/cluster_*.png``.
+
+Protocol (the paper's, sec. 5.4.1): a *round* is one random deployment of nodes and servers
+(the layout of env seed ``r``). In each round every learning agent is trained on that layout
+(``layout_seed=r``; vehicle paths from its own stream: the training part of the trace for
+D3QN/L-D3QN/SB3, LSTM roll-outs for LL-D3QN, the scenario's mobility model for Fig. 9) and
+every agent is evaluated on the same layout over ``--episodes`` episodes whose vehicle paths
+come from the held-out test part of the trace (or fresh draws of the mobility model). The
+score is the mean per-step reward ``Gamma x Delta``. Convergence time: the first training
+step after which the 200-step moving average of the training reward stays within 3 % of its
+value over the next 400 steps (sec. 5.1); ``-`` when it never settles.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+
+PAPER_ID = "000"
+FIG9 = ("fixed-route-80x4", "random-direction-20x3", "random-reflection-20x3",
+        "random-reflection-20x3-3v")
+FRACTIONS = (0.25, 0.5, 1.0)
+SWEEPS = {
+    "fig12": ("servers-2", "servers-3", "servers-4"),
+    "fig13": ("nodes-20", "nodes-40", "nodes-80"),
+    "fig14": ("snst-2", "snst-3", "snst-4"),
+}
+DRL = ("d3qn", "l-d3qn", "ll-d3qn")
+STATIC = ("sc-mwvc", "sc-metis", "oracle")
+SB3 = ("sb3-dqn", "sb3-ppo")
+# The paper's reported values (sec. 5.3-5.4); ratios are to SC-MWVC.
+PAPER_LL = {"warehouse-0.25": 0.68, "warehouse-0.5": 0.66, "warehouse-1.0": 0.66,
+            "servers-2": 0.89, "servers-3": 0.89 / 1.21, "servers-4": 0.89 / 1.31,
+            "nodes-20": 0.51, "nodes-40": 0.57, "nodes-80": 0.68,
+            "snst-2": 0.60, "snst-3": 0.51, "snst-4": 0.40}
+PAPER_LL_RATIO = {"warehouse-0.25": 3.05, "warehouse-0.5": 2.97, "warehouse-1.0": 2.98,
+                  "servers-2": 3.62, "servers-3": 2.94, "servers-4": 3.05,
+                  "nodes-20": 5.03, "nodes-40": 5.75, "nodes-80": 3.05,
+                  "snst-2": 6.28, "snst-3": 5.03, "snst-4": 3.90}
+PAPER_FIG9_RATIO = {"fixed-route-80x4": "1.4", "random-direction-20x3": "about 5",
+                    "random-reflection-20x3": "> 1", "random-reflection-20x3-3v": "> 1, lower"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    budget: int
+    sb3_budget: int
+    rounds: int
+    episodes: int
+    fractions: tuple[float, ...]
+    sweeps: tuple[str, ...]
+    fig9: tuple[str, ...]
+    sb3: bool
+
+
+FAST = Settings(budget=4000, sb3_budget=4000, rounds=1, episodes=2, fractions=(0.25,),
+                sweeps=(), fig9=("fixed-route-80x4",), sb3=True)
+FULL = Settings(budget=40_000, sb3_budget=40_000, rounds=2, episodes=3, fractions=FRACTIONS,
+                sweeps=tuple(SWEEPS), fig9=FIG9, sb3=True)
+
+
+# --------------------------------------------------------------------------- envs
+class FixedLayout(gym.Wrapper):
+    """Every reset uses ``layout_seed`` (one deployment); the path comes from the generator."""
+
+    def __init__(self, env: gym.Env, layout_seed: int) -> None:
+        super().__init__(env)
+        self.layout_seed = int(layout_seed)
+
+    def reset(self, *, seed=None, options=None):
+        return self.env.reset(seed=self.layout_seed, options=options)
+
+
+def _mobility(params, split: str, fraction: float = 1.0):
+    from edge_envs.edge_cluster.mobility import TraceReplay
+    from edge_envs.edge_cluster.model import build_mobility
+    from edge_envs.edge_cluster.traces import TRACE_AREA_M, load_trace
+
+    if params.mobility == "trace":
+        return TraceReplay(load_trace(params.trace_name, split, fraction), params.episode_steps,
+                           TRACE_AREA_M)
+    return build_mobility(params)
+
+
+def make_env(params, split: str, stream_seed: int, fraction: float = 1.0, **kwargs) -> gym.Env:
+    from agents.d3qn.mobility import OwnStream
+    from edge_envs.edge_cluster.gym_env import EdgeClusterEnv
+
+    gen = OwnStream(_mobility(params, split, fraction), stream_seed)
+    return EdgeClusterEnv(params, mobility_generator=gen, **kwargs)
+
+
+def evaluate(agent, params, layout_seed: int, episodes: int, **env_kwargs) -> float:
+    """Mean per-step reward over ``episodes`` test episodes on layout ``layout_seed``."""
+    means = []
+    for e in range(episodes):
+        env = make_env(params, "test", 10_000 + 100 * layout_seed + e, **env_kwargs)
+        obs, _ = env.reset(seed=layout_seed)
+        agent.begin_episode(env)
+        rewards = []
+        while True:
+            obs, r, term, trunc, _ = env.step(agent.act(obs))
+            rewards.append(r)
+            if term or trunc:
+                break
+        means.append(float(np.mean(rewards)))
+    return float(np.mean(means))
+
+
+def convergence_step(step_rewards: np.ndarray, window: int = 200, horizon: int = 400,
+                     tolerance: float = 0.03) -> int | None:
+    """Sec. 5.1: the first step after which the (moving-average) reward deviates by less than
+    ``tolerance`` over the next ``horizon`` steps; ``None`` if it never settles."""
+    r = np.asarray(step_rewards, dtype=np.float64)
+    if len(r) < window + horizon:
+        return None
+    ma = np.convolve(r, np.ones(window) / window, mode="valid")
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    ahead = sliding_window_view(ma, horizon + 1)
+    dev = np.abs(ahead - ahead[:, :1]).max(axis=1) / np.maximum(np.abs(ahead[:, 0]), 1e-9)
+    ok = np.flatnonzero(dev < tolerance)
+    return int(ok[0] + window) if len(ok) else None
+
+
+# --------------------------------------------------------------------------- one cell
+def run_cell(scenario: str, fraction: float | None, agents: tuple[str, ...], s: Settings,
+             log) -> dict[str, Any]:
+    """Train and evaluate ``agents`` on one scenario over ``s.rounds`` layouts."""
+    from agents.registry import resolve_agent
+    from edge_envs.edge_cluster.gym_env import EdgeClusterEnv
+
+    params = EdgeClusterEnv(scenario).params
+    if fraction is not None:
+        params = replace(params, trace_train_fraction=fraction)
+    frac = params.trace_train_fraction
+    out: dict[str, Any] = {}
+    for name in agents:
+        spec = resolve_agent(name, "EdgeCluster-v0")
+        env_kwargs = spec.env_kwargs_for("EdgeCluster-v0")
+        rewards, conv, wall, curves = [], [], [], []
+        for r in range(s.rounds):
+            import torch
+
+            torch.manual_seed(r)
+            torch.set_num_threads(1)
+            template = EdgeClusterEnv(params, **env_kwargs)
+            config: dict[str, Any] = {}
+            if name in DRL:
+                config = {"layout_seed": r, "trace_fraction": frac, "seed": r}
+            agent = spec.build(template, **config)
+            if agent.learns:
+                budget = s.budget if name in DRL else s.sb3_budget
+
+                def train_env(r=r, env_kwargs=env_kwargs):
+                    env = make_env(params, "train", 20_000 + r, frac, **env_kwargs)
+                    return FixedLayout(env, r)
+
+                t0 = time.perf_counter()
+                res = agent.train(train_env, budget, r)
+                wall.append(time.perf_counter() - t0)
+                sr = res.extra.get("step_rewards")
+                if sr is not None:
+                    conv.append(convergence_step(sr))
+                    curves.append(np.asarray(sr, dtype=np.float64))
+            rewards.append(evaluate(agent, params, r, s.episodes, **env_kwargs))
+        out[name] = {
+            "reward": float(np.mean(rewards)),
+            "rewards": rewards,
+            "convergence": conv,
+            "train_s": float(np.mean(wall)) if wall else 0.0,
+            "curve": _smooth(np.mean(curves, axis=0)).tolist() if curves else [],
+        }
+        log(f"{scenario} frac={frac:g} {name}: reward {out[name]['reward']:.3f} "
+            f"conv {conv} train {out[name]['train_s']:.0f}s")
+    return out
+
+
+def _smooth(r: np.ndarray, window: int = 200) -> np.ndarray:
+    if len(r) < window:
+        return r
+    return np.convolve(r, np.ones(window) / window, mode="valid")[::max(1, len(r) // 200)]
+
+
+# --------------------------------------------------------------------------- report
+def _fmt(x) -> str:
+    return "-" if x is None else (f"{x:.3f}" if isinstance(x, float) else str(x))
+
+
+def _conv(cell: dict) -> str:
+    c = [v for v in cell.get("convergence", []) if v is not None]
+    if not cell.get("convergence"):
+        return ""
+    return f"{int(np.mean(c))}" if c else "-"
+
+
+def write_report(results: dict, s: Settings, mode: str, out: Path, wall_s: float) -> Path:
+    img = out / "img"
+    img.mkdir(parents=True, exist_ok=True)
+    lines = [
+        "# Reproduction: paper 000 (EdgeCluster-v0)", "",
+        f"Generated by `edge-bench reproduce cluster{' --fast' if mode == 'fast' else ''}` "
+        f"in {wall_s / 60:.1f} min ({s.rounds} layout round(s), {s.episodes} test "
+        f"episode(s) of 200 steps each, DRL budget {s.budget} steps, SB3 budget "
+        f"{s.sb3_budget} steps, 1 torch thread). Reward = mean per-step "
+        "`Gamma x Delta` on the held-out test part of the trace (Fig. 9: fresh draws of the "
+        "mobility model). Protocol and deviations: `docs/agents/d3qn.md`.", "",
+    ]
+    if "lstm" in results:
+        lines += ["## LSTM predictor (next-direction accuracy on the test part)", "",
+                  "| training data | LSTM | repeat last move | train time (s) |",
+                  "|---|---|---|---|"]
+        for f, acc in results["lstm"].items():
+            lines.append(f"| {float(f):.0%} | {acc['lstm']:.3f} | {acc['repeat_last']:.3f} | "
+                         f"{acc['train_s']:.0f} |")
+        lines.append("")
+    if results.get("fig9"):
+        lines += ["## Fig. 9: D3QN on synthetic mobility", "",
+                  "| scenario | SC-MWVC | D3QN | oracle | D3QN / SC-MWVC | paper ratio | "
+                  "D3QN conv. step |", "|---|---|---|---|---|---|---|"]
+        for sc, cell in results["fig9"].items():
+            base = cell["sc-mwvc"]["reward"]
+            d = cell["d3qn"]["reward"]
+            lines.append(f"| {sc} | {base:.3f} | {d:.3f} | {cell['oracle']['reward']:.3f} | "
+                         f"{d / max(base, 1e-9):.2f} | {PAPER_FIG9_RATIO[sc]} | "
+                         f"{_conv(cell['d3qn'])} |")
+        lines.append("")
+        _plot_curves(results["fig9"], img / "cluster_fig9.png", "Fig. 9: D3QN training")
+        lines += ["![Fig. 9](img/cluster_fig9.png)", ""]
+    tables = [("fig11", "Fig. 11: warehouse trace, 80 nodes / 4 servers, by training data")]
+    tables += [(k, f"Fig. {k[3:]}: sweep (25 % training data)") for k in SWEEPS]
+    for key, title in tables:
+        cells = results.get(key)
+        if not cells:
+            continue
+        agents = list(next(iter(cells.values())))
+        lines += [f"## {title}", "", "| setting | " + " | ".join(agents) +
+                  " | LL / SC-MWVC | paper LL | paper LL / SC-MWVC |",
+                  "|---" * (len(agents) + 4) + "|"]
+        for setting, cell in cells.items():
+            ratio = cell["ll-d3qn"]["reward"] / max(cell["sc-mwvc"]["reward"], 1e-9)
+            lines.append(f"| {setting} | " + " | ".join(
+                f"{cell[a]['reward']:.3f}" for a in agents) +
+                f" | {ratio:.2f} | {_fmt(PAPER_LL.get(setting))} | "
+                f"{_fmt(PAPER_LL_RATIO.get(setting))} |")
+        lines += ["", "Convergence step (training) and training wall-clock (s):", "",
+                  "| setting | " + " | ".join(a for a in agents if a in DRL + SB3) + " |",
+                  "|---" * (1 + sum(a in DRL + SB3 for a in agents)) + "|"]
+        for setting, cell in cells.items():
+            lines.append(f"| {setting} | " + " | ".join(
+                f"{_conv(cell[a])} / {cell[a]['train_s']:.0f} s" for a in agents
+                if a in DRL + SB3) + " |")
+        lines.append("")
+        _plot_bars(cells, img / f"cluster_{key}.png", title)
+        lines += [f"![{title}](img/cluster_{key}.png)", ""]
+    if results.get("targets"):
+        lines += ["## Targets (warehouse 80/4)", ""] + [f"- {t}" for t in results["targets"]]
+        lines.append("")
+    path = out / "cluster.md"
+    path.write_text("\n".join(lines))
+    (out / "img" / "cluster_results.json").write_text(json.dumps(results, indent=1,
+                                                                  default=str))
+    return path
+
+
+def _figure(width: float = 7.0, height: float = 3.5):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height))
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _plot_curves(cells: dict, path: Path, title: str) -> None:
+    fig = _figure()
+    ax = fig.add_subplot(1, 1, 1)
+    for sc, cell in cells.items():
+        curve = cell["d3qn"]["curve"]
+        if curve:
+            line, = ax.plot(np.linspace(0, 1, len(curve)), curve, label=f"D3QN {sc}")
+            ax.axhline(cell["sc-mwvc"]["reward"], ls="--", color=line.get_color(), lw=0.8)
+    ax.set_xlabel("fraction of the training budget")
+    ax.set_ylabel("reward (200-step moving average)")
+    ax.set_title(title + " (dashed: SC-MWVC test reward)")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+
+
+def _plot_bars(cells: dict, path: Path, title: str) -> None:
+    fig = _figure(8.0, 3.5)
+    ax = fig.add_subplot(1, 1, 1)
+    settings = list(cells)
+    agents = list(cells[settings[0]])
+    width = 0.8 / len(agents)
+    for i, a in enumerate(agents):
+        ax.bar(np.arange(len(settings)) + i * width, [cells[s][a]["reward"] for s in settings],
+               width, label=a)
+    ax.set_xticks(np.arange(len(settings)) + 0.4 - width / 2, settings)
+    ax.set_ylabel("mean reward")
+    ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=7, ncol=4)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+
+
+# --------------------------------------------------------------------------- main
+def _lstm_table(fractions, log) -> dict:
+    from agents.d3qn.predictor import train_on_warehouse
+    from edge_envs.edge_cluster.traces import load_trace
+
+    test = load_trace("warehouse", "test")
+    table = {}
+    for f in fractions:
+        t0 = time.perf_counter()
+        acc = train_on_warehouse(f).accuracy(test)
+        acc["train_s"] = time.perf_counter() - t0
+        table[str(f)] = acc
+        log(f"LSTM {f:.0%}: {acc}")
+    return table
+
+
+def _targets(cell: dict) -> list[str]:
+    ll, mw = cell["ll-d3qn"]["reward"], cell["sc-mwvc"]["reward"]
+    me, orc = cell["sc-metis"]["reward"], cell["oracle"]["reward"]
+    wall = cell["ll-d3qn"]["train_s"]
+    return [
+        f"LL-D3QN >= 2.5 x SC-MWVC: {ll:.3f} vs {mw:.3f} (x{ll / max(mw, 1e-9):.2f}) -> "
+        f"{'met' if ll >= 2.5 * mw else 'MISSED'}",
+        f"LL-D3QN > SC-METIS: {ll:.3f} vs {me:.3f} -> {'met' if ll > me else 'MISSED'}",
+        f"LL-D3QN within 15 % of the oracle: {ll:.3f} vs {orc:.3f} "
+        f"({(orc - ll) / max(orc, 1e-9):.0%} below) -> "
+        f"{'met' if ll >= 0.85 * orc else 'MISSED'}",
+        f"LL-D3QN training wall-clock {wall / 60:.1f} min (target < 30 min) -> "
+        f"{'met' if wall < 1800 else 'MISSED'}",
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="edge-bench reproduce cluster", description=__doc__)
+    parser.add_argument("--fast", action="store_true", help="one round, small budgets")
+    parser.add_argument("--budget", type=int, help="DRL training steps per round")
+    parser.add_argument("--sb3-budget", type=int, help="SB3 training steps per round")
+    parser.add_argument("--rounds", type=int, help="layouts (rounds) per setting")
+    parser.add_argument("--episodes", type=int, help="test episodes per round")
+    parser.add_argument("--only", choices=("fig9", "fig11", *SWEEPS), action="append",
+                        help="run only these figures (repeatable)")
+    parser.add_argument("--no-sb3", action="store_true", help="skip the SB3 agents")
+    parser.add_argument("--out", default="docs/reproduction", help="report directory")
+    args = parser.parse_args(argv)
+    s = FAST if args.fast else FULL
+    s = replace(s, budget=args.budget or s.budget, sb3_budget=args.sb3_budget or s.sb3_budget,
+                rounds=args.rounds or s.rounds, episodes=args.episodes or s.episodes,
+                sb3=s.sb3 and not args.no_sb3)
+    only = set(args.only or ("fig9", "fig11", *SWEEPS))
+    t0 = time.perf_counter()
+
+    def log(msg: str) -> None:
+        print(f"[{time.perf_counter() - t0:7.0f} s] {msg}", flush=True)
+
+    results: dict[str, Any] = {"lstm": _lstm_table(s.fractions, log)}
+    if "fig9" in only:
+        results["fig9"] = {sc: run_cell(sc, None, ("sc-mwvc", "oracle", "d3qn"), s, log)
+                           for sc in s.fig9}
+    main_agents = STATIC + DRL + (SB3 if s.sb3 else ())
+    if "fig11" in only:
+        results["fig11"] = {f"warehouse-{f:g}": run_cell("warehouse-80x4", f, main_agents, s,
+                                                        log) for f in s.fractions}
+        results["targets"] = _targets(results["fig11"][f"warehouse-{s.fractions[-1]:g}"])
+    for key in s.sweeps:
+        if key in only:
+            results[key] = {sc: run_cell(sc, None, STATIC + DRL, s, log) for sc in SWEEPS[key]}
+    path = write_report(results, s, "fast" if args.fast else "full", Path(args.out),
+                        time.perf_counter() - t0)
+    log(f"wrote {path}")
+    for t in results.get("targets", []):
+        log(t)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,262 @@
+"""Aggregates over stored jobs: mean, interquartile mean, bootstrap CIs, normalised score.
+
+Scores of one *entry* (env, scenario, overrides, evaluation seeds, agent, agent config, budget,
+code version) are the per-episode values of all its training seeds: a (train seed x evaluation
+episode) matrix, flattened. Point estimates use ``rliable.metrics`` (``aggregate_mean``,
+``aggregate_iqm``). The 95% confidence intervals are percentile bootstraps over those scores
+with a fixed generator seed (:data:`BOOTSTRAP_SEED`), so tables are reproducible. (We resample
+with numpy rather than ``rliable.library``: the latter imports ``arch``, whose releases break
+with new pandas versions; the estimator is the same IID percentile bootstrap.)
+
+Normalised score per entry, on the mean paper metric ``m``::
+
+    (m - m_random) / (m_ref - m_random)
+
+``m_random`` is the mean of the ``random`` agent on the same cell, ``m_ref`` that of the
+system's ``reference_agent`` if it was run on the cell, else of the best non-random baseline
+(``metric_goal`` decides what "best" means). The ratio is direction-free: with
+``metric_goal="min"`` both differences are negative. 0 = random, 1 = reference; NaN when either
+is missing or they coincide.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+BOOTSTRAP_SEED = 20_240_601
+BOOTSTRAP_REPS = 2_000
+CONFIDENCE = 0.95
+RANDOM_AGENT = "random"
+BASELINE_KINDS = ("baseline", "reference")
+
+
+def _mean(x: np.ndarray) -> float:
+    try:
+        from rliable.metrics import aggregate_mean
+
+        return float(aggregate_mean(x.reshape(-1, 1)))
+    except ImportError:  # pragma: no cover - rliable is a dependency
+        return float(np.mean(x))
+
+
+def _iqm(x: np.ndarray) -> float:
+    try:
+        from rliable.metrics import aggregate_iqm
+
+        return float(aggregate_iqm(x.reshape(-1, 1)))
+    except ImportError:  # pragma: no cover
+        from scipy.stats import trim_mean
+
+        return float(trim_mean(x, 0.25, axis=None))
+
+
+def iqm_rows(samples: np.ndarray) -> np.ndarray:
+    """Interquartile mean of each row (25% trimmed on each side, like ``aggregate_iqm``)."""
+    from scipy.stats import trim_mean
+
+    return trim_mean(samples, 0.25, axis=1)
+
+
+def bootstrap_ci(
+    scores: Sequence[float],
+    statistic: str = "mean",
+    reps: int = BOOTSTRAP_REPS,
+    seed: int = BOOTSTRAP_SEED,
+    confidence: float = CONFIDENCE,
+) -> tuple[float, float]:
+    """Percentile bootstrap interval of the mean or IQM of ``scores``."""
+    x = np.asarray(scores, dtype=float)
+    if x.size == 0:
+        return (math.nan, math.nan)
+    if x.size == 1:
+        return (float(x[0]), float(x[0]))
+    rng = np.random.default_rng(seed)
+    samples = x[rng.integers(0, x.size, size=(reps, x.size))]
+    values = samples.mean(axis=1) if statistic == "mean" else iqm_rows(samples)
+    alpha = (1.0 - confidence) / 2.0
+    lo, hi = np.quantile(values, [alpha, 1.0 - alpha])
+    return (float(lo), float(hi))
+
+
+@dataclass
+class Estimate:
+    mean: float
+    mean_ci: tuple[float, float]
+    iqm: float
+    iqm_ci: tuple[float, float]
+
+    @classmethod
+    def of(cls, scores: Sequence[float]) -> Estimate:
+        x = np.asarray(scores, dtype=float)
+        if x.size == 0:
+            nan = (math.nan, math.nan)
+            return cls(math.nan, nan, math.nan, nan)
+        return cls(_mean(x), bootstrap_ci(x, "mean"), _iqm(x), bootstrap_ci(x, "iqm"))
+
+
+@dataclass
+class Summary:
+    """One leaderboard line."""
+
+    env_id: str
+    scenario: str
+    env_overrides: dict[str, Any]
+    eval_seeds: list[int]
+    code_version: str
+    agent: str
+    agent_kind: str
+    agent_config: dict[str, Any]
+    budget_steps: int
+    privileged: bool
+    learns: bool
+    paper_metric: str
+    metric_goal: str
+    reference_agent: str | None
+    train_seeds: list[int]
+    n_episodes: int  # per training seed
+    metric: Estimate
+    ret: Estimate
+    train_env_steps: float
+    train_wall_s: float
+    cpu_count: int | None
+    job_keys: list[str] = field(default_factory=list)
+    normalised: float = math.nan
+    normalised_against: str | None = None
+
+    @property
+    def n_scores(self) -> int:
+        return len(self.train_seeds) * self.n_episodes
+
+    def cell(self) -> tuple:
+        from benchmarks.jobs import canonical_json
+
+        return (
+            self.env_id,
+            self.scenario,
+            canonical_json(self.env_overrides),
+            canonical_json(self.eval_seeds),
+            self.code_version,
+        )
+
+    @property
+    def display_name(self) -> str:
+        """Agent name, its config if any, ``*`` for privileged references."""
+        from benchmarks.jobs import canonical_json
+
+        name = self.agent + (f" {canonical_json(self.agent_config)}" if self.agent_config else "")
+        return name + ("*" if self.privileged else "")
+
+
+def entry_key(row: dict[str, Any]) -> tuple:
+    from benchmarks.jobs import canonical_json
+
+    return (
+        row["env_id"],
+        row["scenario"],
+        canonical_json(row["env_overrides"]),
+        canonical_json(row["eval_seeds"]),
+        row["code_version"],
+        row["agent"],
+        canonical_json(row["agent_config"]),
+        int(row["budget_steps"]),
+    )
+
+
+def summarise(rows: Iterable[dict[str, Any]]) -> list[Summary]:
+    """One :class:`Summary` per entry (training seeds pooled), normalised scores filled in."""
+    groups: dict[tuple, list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(entry_key(row), []).append(row)
+    out = []
+    for members in groups.values():
+        members = sorted(members, key=lambda r: r["train_seed"])
+        first = members[0]
+        metrics = np.concatenate([np.asarray(r["metrics"], dtype=float) for r in members])
+        returns = np.concatenate([np.asarray(r["returns"], dtype=float) for r in members])
+        out.append(
+            Summary(
+                env_id=first["env_id"],
+                scenario=first["scenario"],
+                env_overrides=dict(first["env_overrides"]),
+                eval_seeds=list(first["eval_seeds"]),
+                code_version=first["code_version"],
+                agent=first["agent"],
+                agent_kind=first.get("agent_kind") or "plugin",
+                agent_config=dict(first["agent_config"]),
+                budget_steps=int(first["budget_steps"]),
+                privileged=any(bool(r["privileged"]) for r in members),
+                learns=any(bool(r["learns"]) for r in members),
+                paper_metric=first["paper_metric"],
+                metric_goal=first["metric_goal"],
+                reference_agent=first.get("reference_agent"),
+                train_seeds=[int(r["train_seed"]) for r in members],
+                n_episodes=len(first["eval_seeds"]),
+                metric=Estimate.of(metrics),
+                ret=Estimate.of(returns),
+                train_env_steps=float(np.mean([r["train_env_steps"] or 0 for r in members])),
+                train_wall_s=float(np.mean([r["train_wall_s"] or 0.0 for r in members])),
+                cpu_count=first.get("cpu_count"),
+                job_keys=[r["job_key"] for r in members],
+            )
+        )
+    fill_normalised(out)
+    return sort_summaries(out)
+
+
+def normalise(value: float, random_value: float, reference_value: float) -> float:
+    """``(value - random) / (reference - random)``; NaN if undefined."""
+    denom = reference_value - random_value
+    if not all(map(math.isfinite, (value, random_value, reference_value))) or denom == 0:
+        return math.nan
+    return (value - random_value) / denom
+
+
+def _best(summaries: Sequence[Summary], goal: str) -> Summary | None:
+    finite = [s for s in summaries if math.isfinite(s.metric.mean)]
+    if not finite:
+        return None
+    pick = min if goal == "min" else max
+    return pick(finite, key=lambda s: s.metric.mean)
+
+
+def fill_normalised(summaries: Sequence[Summary]) -> None:
+    """Set ``normalised`` and ``normalised_against`` on every summary, cell by cell."""
+    cells: dict[tuple, list[Summary]] = {}
+    for s in summaries:
+        cells.setdefault(s.cell(), []).append(s)
+    for members in cells.values():
+        goal = members[0].metric_goal
+        randoms = [s for s in members if s.agent == RANDOM_AGENT]
+        reference_name = members[0].reference_agent
+        refs = [s for s in members if reference_name and s.agent == reference_name]
+        if not refs:
+            refs = [
+                s
+                for s in members
+                if s.agent_kind in BASELINE_KINDS and s.agent != RANDOM_AGENT
+            ]
+        # Several random/reference entries (configs, budgets): the default-config one first.
+        rand = min(randoms, key=lambda s: (bool(s.agent_config), s.budget_steps), default=None)
+        ref = _best(refs, goal)
+        for s in members:
+            if rand is None or ref is None:
+                s.normalised, s.normalised_against = math.nan, None
+            else:
+                s.normalised = normalise(s.metric.mean, rand.metric.mean, ref.metric.mean)
+                s.normalised_against = ref.agent
+
+
+def sort_summaries(summaries: list[Summary]) -> list[Summary]:
+    """By cell, then best paper metric first."""
+
+    def key(s: Summary):
+        m = s.metric.mean
+        m = m if math.isfinite(m) else math.inf if s.metric_goal == "min" else -math.inf
+        return (s.cell(), m if s.metric_goal == "min" else -m, s.agent)
+
+    return sorted(summaries, key=key)

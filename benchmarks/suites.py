@@ -1,0 +1,363 @@
+"""Suites (what to run) and the named presets.
+
+A :class:`Suite` is a list of :class:`Entry` records: one environment and scenario (with
+optional scenario-field overrides), the agents to score there (each with its own config and
+training budget), the training seeds and the evaluation seeds. :func:`expand` turns a suite
+into :class:`~benchmarks.jobs.Job` objects, one per (agent, training seed).
+
+Presets are built from the registries at call time, so a new system or agent appears in
+them without editing this file:
+
+* ``quick``: for every system in ``edge_envs.SYSTEMS``, its ``quick_scenario`` (shortened by
+  the per-system overrides ``system.extra["quick_overrides"]`` and :data:`QUICK_ENV_OVERRIDES`),
+  every baseline/reference agent supporting it, ``random`` and the learners of
+  :data:`QUICK` (``sb3-ppo``) with a small budget.
+* ``paper-dirs``, ``paper-cluster``: every named (full-size) scenario of the paper's system,
+  every registered agent supporting it, plus the paper's own agents (skipped with a warning
+  while they are not registered). ``paper`` is both.
+
+All budgets, seeds and episode counts live in :data:`QUICK`, :data:`PAPER` and
+:data:`DEFAULTS`. To add a preset, write a builder ``f(systems) -> Suite`` and call
+:func:`register_preset` (see ``docs/benchmark.md``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from benchmarks.jobs import Job, check_disjoint
+
+# --------------------------------------------------------------------------- settings
+DEFAULTS: dict[str, Any] = {
+    "train_seeds": (0, 1, 2),
+    "eval_episodes": 10,
+    "eval_seed_base": 1000,  # evaluation seeds are 1000, 1001, ...: disjoint from training
+    "budget_steps": 10_000,
+}
+
+QUICK: dict[str, Any] = {
+    "train_seeds": (0, 1),
+    "eval_episodes": 5,
+    "learners": ("sb3-ppo",),
+    "learner_budget_steps": 2_048,
+}
+
+# Per env id, scenario-field overrides that shorten the quick preset's episodes. Systems can
+# also declare them themselves as ``System.extra["quick_overrides"]``; this table wins.
+QUICK_ENV_OVERRIDES: dict[str, dict[str, Any]] = {}
+
+PAPER: dict[str, Any] = {
+    "train_seeds": (0, 1, 2, 3, 4),
+    "eval_episodes": 20,
+    "budget_steps": 200_000,
+    # Per agent name, training budgets that differ from ``budget_steps``.
+    "agent_budget_steps": {},
+    # Preset name -> (env id, the paper's own agents).
+    "papers": {
+        "paper-dirs": ("LargeScaleMEC-v0", ("dirs",)),
+        "paper-cluster": ("EdgeCluster-v0", ("d3qn", "l-d3qn", "ll-d3qn")),
+    },
+}
+
+# Kinds whose agents train; presets give them a budget, the others get 0.
+LEARNING_KINDS = ("sb3", "paper", "plugin")
+RANDOM_AGENT = "random"
+
+
+# --------------------------------------------------------------------------- records
+@dataclass(frozen=True)
+class AgentChoice:
+    """An agent name (or ``module:factory``) with its config and training budget."""
+
+    name: str
+    config: Mapping[str, Any] = field(default_factory=dict)
+    budget_steps: int = 0
+
+
+@dataclass(frozen=True)
+class Entry:
+    env_id: str
+    scenario: str | None
+    agents: tuple[AgentChoice, ...]
+    train_seeds: tuple[int, ...]
+    eval_seeds: tuple[int, ...]
+    env_overrides: Mapping[str, Any] = field(default_factory=dict)
+    # Agent names that may be missing from the registry (skipped with a warning).
+    optional_agents: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Suite:
+    name: str
+    entries: tuple[Entry, ...]
+    description: str = ""
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    description: str
+    build: Callable[[Mapping[str, Any]], Suite]
+
+
+PRESETS: dict[str, Preset] = {}
+
+
+def register_preset(name: str, description: str, build: Callable[[Mapping[str, Any]], Suite]):
+    """Add (or replace) a preset; ``build(systems)`` returns the :class:`Suite`."""
+    PRESETS[name] = Preset(name, description, build)
+
+
+def eval_seeds_for(episodes: int, base: int | None = None) -> tuple[int, ...]:
+    if int(episodes) < 1:
+        raise ValueError(f"--eval-episodes must be at least 1, got {episodes}")
+    start = DEFAULTS["eval_seed_base"] if base is None else base
+    return tuple(range(start, start + int(episodes)))
+
+
+# --------------------------------------------------------------------------- presets
+def _systems(systems: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    if systems is not None:
+        return systems
+    import edge_envs
+
+    return edge_envs.SYSTEMS
+
+
+def _all_agents():
+    from agents.registry import all_agents
+
+    return all_agents()
+
+
+def quick_overrides(system) -> dict[str, Any]:
+    return {
+        **dict(system.extra.get("quick_overrides", {})),
+        **QUICK_ENV_OVERRIDES.get(system.env_id, {}),
+    }
+
+
+def build_quick(systems: Mapping[str, Any] | None = None) -> Suite:
+    systems = _systems(systems)
+    specs = _all_agents()
+    entries, warnings = [], []
+    for env_id, system in systems.items():
+        names = [
+            n
+            for n, s in specs.items()
+            if s.kind in ("baseline", "reference") and s.supports(env_id) and n != RANDOM_AGENT
+        ]
+        choices = [AgentChoice(RANDOM_AGENT)] + [AgentChoice(n) for n in names]
+        choices += [AgentChoice(n, budget_steps=QUICK["learner_budget_steps"]) for n in
+                    QUICK["learners"]]
+        entries.append(
+            Entry(
+                env_id=env_id,
+                scenario=system.quick_scenario or system.default_scenario,
+                agents=tuple(choices),
+                train_seeds=tuple(QUICK["train_seeds"]),
+                eval_seeds=eval_seeds_for(QUICK["eval_episodes"]),
+                env_overrides=quick_overrides(system),
+                optional_agents=frozenset([RANDOM_AGENT, *QUICK["learners"]]),
+            )
+        )
+    return Suite("quick", tuple(entries), PRESETS["quick"].description, tuple(warnings))
+
+
+def _paper_entries(env_id: str, paper_agents: Iterable[str], systems) -> list[Entry]:
+    system = systems[env_id]
+    specs = _all_agents()
+    names = [n for n, s in specs.items() if s.supports(env_id) and s.kind != "plugin"]
+    names = [RANDOM_AGENT] + [n for n in names if n != RANDOM_AGENT]
+    names += [n for n in paper_agents if n not in names]
+    budgets = PAPER["agent_budget_steps"]
+
+    def choice(name: str) -> AgentChoice:
+        spec = specs.get(name)
+        learns = spec is None or spec.kind in LEARNING_KINDS
+        budget = budgets.get(name, PAPER["budget_steps"]) if learns else 0
+        return AgentChoice(name, budget_steps=budget)
+
+    return [
+        Entry(
+            env_id=env_id,
+            scenario=scenario,
+            agents=tuple(choice(n) for n in names),
+            train_seeds=tuple(PAPER["train_seeds"]),
+            eval_seeds=eval_seeds_for(PAPER["eval_episodes"]),
+            optional_agents=frozenset([RANDOM_AGENT, *paper_agents]),
+        )
+        for scenario in system.scenarios
+    ]
+
+
+def _paper_builder(preset: str) -> Callable[[Mapping[str, Any] | None], Suite]:
+    def build(systems: Mapping[str, Any] | None = None) -> Suite:
+        systems = _systems(systems)
+        env_id, paper_agents = PAPER["papers"][preset]
+        if env_id not in systems:
+            raise ValueError(
+                f"preset {preset!r} needs environment {env_id}, which is not registered; "
+                f"registered: {', '.join(systems) or 'none'}"
+            )
+        entries = _paper_entries(env_id, paper_agents, systems)
+        return Suite(preset, tuple(entries), PRESETS[preset].description)
+
+    return build
+
+
+def build_paper(systems: Mapping[str, Any] | None = None) -> Suite:
+    systems = _systems(systems)
+    entries, warnings = [], []
+    for preset, (env_id, paper_agents) in PAPER["papers"].items():
+        if env_id not in systems:
+            warnings.append(f"preset 'paper': {env_id} not registered; {preset} skipped")
+            continue
+        entries += _paper_entries(env_id, paper_agents, systems)
+    return Suite("paper", tuple(entries), PRESETS["paper"].description, tuple(warnings))
+
+
+register_preset(
+    "quick",
+    "every system's quick scenario, baselines + references + random + sb3-ppo (small budget), "
+    "2 training seeds, 5 evaluation episodes",
+    build_quick,
+)
+for _name, (_env, _agents) in PAPER["papers"].items():
+    register_preset(
+        _name,
+        f"all named scenarios of {_env}, all agents incl. {', '.join(_agents)}; "
+        f"{len(PAPER['train_seeds'])} training seeds, {PAPER['eval_episodes']} evaluation episodes",
+        _paper_builder(_name),
+    )
+register_preset("paper", "all paper-* presets together", build_paper)
+
+
+def get_preset(name: str, systems: Mapping[str, Any] | None = None) -> Suite:
+    if name not in PRESETS:
+        raise ValueError(f"unknown preset {name!r}; valid: {', '.join(PRESETS)}")
+    return PRESETS[name].build(systems)
+
+
+# --------------------------------------------------------------------------- editing
+def explicit_suite(
+    env_id: str,
+    scenario: str | None,
+    agents: Iterable[str],
+    train_seeds: tuple[int, ...] | None = None,
+    eval_seeds: tuple[int, ...] | None = None,
+    budget_steps: int | None = None,
+    env_overrides: Mapping[str, Any] | None = None,
+    agent_config: Mapping[str, Any] | None = None,
+) -> Suite:
+    """The suite of one ``edge-bench run --env ... --agent ...`` command line."""
+    agents = list(agents)
+    if not agents:
+        raise ValueError("give at least one --agent")
+    budget = DEFAULTS["budget_steps"] if budget_steps is None else int(budget_steps)
+    entry = Entry(
+        env_id=env_id,
+        scenario=scenario,
+        agents=tuple(AgentChoice(a, dict(agent_config or {}), budget) for a in agents),
+        train_seeds=tuple(train_seeds or DEFAULTS["train_seeds"]),
+        eval_seeds=tuple(eval_seeds or eval_seeds_for(DEFAULTS["eval_episodes"])),
+        env_overrides=dict(env_overrides or {}),
+    )
+    return Suite("custom", (entry,))
+
+
+def with_overrides(
+    suite: Suite,
+    train_seeds: tuple[int, ...] | None = None,
+    eval_seeds: tuple[int, ...] | None = None,
+    budget_steps: int | None = None,
+) -> Suite:
+    """A preset with its seeds replaced and, for agents that train (budget > 0), its budget."""
+    entries = []
+    for e in suite.entries:
+        agents = e.agents
+        if budget_steps is not None:
+            agents = tuple(
+                replace(a, budget_steps=int(budget_steps)) if a.budget_steps > 0 else a
+                for a in agents
+            )
+        entries.append(
+            replace(
+                e,
+                agents=agents,
+                train_seeds=tuple(train_seeds) if train_seeds else e.train_seeds,
+                eval_seeds=tuple(eval_seeds) if eval_seeds else e.eval_seeds,
+            )
+        )
+    return replace(suite, entries=tuple(entries))
+
+
+# --------------------------------------------------------------------------- expansion
+def expand(suite: Suite, systems: Mapping[str, Any] | None = None) -> tuple[list[Job], list[str]]:
+    """Jobs of ``suite`` plus warning lines.
+
+    Unknown environments, scenarios, overrides and agents raise ``ValueError`` with the valid
+    choices, except agents listed in ``entry.optional_agents`` that are not registered (yet),
+    which are skipped with a warning. Registered agents that do not support the environment
+    are filtered out of presets by construction and raise for explicit suites.
+    """
+    import edge_envs
+    from agents.registry import all_agents, resolve_agent
+    from edge_envs.registry import resolve_scenario
+
+    systems = _systems(systems)
+    registered = all_agents()
+    jobs: list[Job] = []
+    warnings: list[str] = list(suite.warnings)
+    for entry in suite.entries:
+        if entry.env_id not in systems:
+            raise ValueError(
+                f"unknown environment {entry.env_id!r}; valid: {', '.join(systems) or 'none'}"
+            )
+        system = systems[entry.env_id]
+        system.scenario(entry.scenario)  # unknown scenario -> ValueError with the valid names
+        scenario = entry.scenario or system.default_scenario
+        resolve_scenario(system, scenario, entry.env_overrides)
+        if not entry.train_seeds or not entry.eval_seeds:
+            raise ValueError("training and evaluation seed lists must not be empty")
+        check_disjoint(entry.train_seeds, entry.eval_seeds)
+        for choice in entry.agents:
+            if choice.name in entry.optional_agents and choice.name not in registered:
+                warnings.append(
+                    f"warning: agent {choice.name!r} is not registered (yet); skipped on "
+                    f"{entry.env_id}/{scenario}"
+                )
+                continue
+            spec = resolve_agent(choice.name, entry.env_id)
+            agent_env_kwargs = spec.env_kwargs_for(entry.env_id)
+            eval_overrides = dict(system.extra.get("eval_overrides", {}))
+            if agent_env_kwargs or eval_overrides:
+                resolve_scenario(
+                    system, scenario, {**entry.env_overrides, **agent_env_kwargs, **eval_overrides}
+                )
+            for seed in entry.train_seeds:
+                jobs.append(
+                    Job(
+                        env_id=entry.env_id,
+                        scenario=scenario,
+                        env_overrides=dict(entry.env_overrides),
+                        agent=choice.name,
+                        agent_config=dict(choice.config),
+                        train_seed=int(seed),
+                        budget_steps=int(choice.budget_steps),
+                        eval_seeds=tuple(int(s) for s in entry.eval_seeds),
+                        code_version=edge_envs.__version__,
+                        factory=spec.factory,
+                        agent_defaults=dict(spec.config),
+                        agent_kind=spec.kind,
+                        agent_env_kwargs=agent_env_kwargs,
+                        eval_overrides=eval_overrides,
+                        paper_metric=system.paper_metric,
+                        metric_goal=system.metric_goal,
+                        reference_agent=system.reference_agent,
+                    )
+                )
+    return jobs, warnings

@@ -1,0 +1,59 @@
+"""EdgeCluster-v0: load-balancing dynamic clustering of an IoT network (paper 000).
+
+An IoT sensor network is split into one cluster per edge server; vehicles move through the
+area and the nodes that sense them send larger messages. The agent moves each cluster's core
+and weight so that both the relaying work inside the clusters (Gamma, eq. (1)) and the data
+arriving at the servers (Delta, eq. (2)) stay balanced; the reward is ``Gamma * Delta``.
+
+``import edge_envs`` registers the id; ``gymnasium.make("EdgeCluster-v0")`` builds the default
+scenario (``warehouse-80x4``). See ``docs/envs/edge-cluster.md``.
+"""
+
+from __future__ import annotations
+
+from edge_envs.edge_cluster.params import (
+    DEFAULT_SCENARIO,
+    QUICK_SCENARIO,
+    SCENARIOS,
+    EdgeClusterParams,
+)
+from edge_envs.registry import System
+
+SYSTEM = System(
+    env_id="EdgeCluster-v0",
+    entry_point="edge_envs.edge_cluster.gym_env:EdgeClusterEnv",
+    scenarios=SCENARIOS,
+    default_scenario=DEFAULT_SCENARIO,
+    paper_metric="reward",
+    metric_goal="max",
+    pz_module=None,
+    max_episode_steps=SCENARIOS[DEFAULT_SCENARIO].episode_steps,
+    quick_scenario=QUICK_SCENARIO,
+    reference_agent="oracle",
+    # Trace scenarios train on the first 80 % of the trace; evaluate on the held-out part.
+    extra={"eval_overrides": {"trace_split": "test"}},
+)
+
+
+def __getattr__(name: str):
+    # The Gymnasium shell and the model are imported on first use only.
+    if name == "EdgeClusterEnv":
+        from edge_envs.edge_cluster.gym_env import EdgeClusterEnv
+
+        return EdgeClusterEnv
+    if name == "EdgeClusterModel":
+        from edge_envs.edge_cluster.model import EdgeClusterModel
+
+        return EdgeClusterModel
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = [
+    "DEFAULT_SCENARIO",
+    "QUICK_SCENARIO",
+    "SCENARIOS",
+    "SYSTEM",
+    "EdgeClusterEnv",
+    "EdgeClusterModel",
+    "EdgeClusterParams",
+]

@@ -1,0 +1,511 @@
+"""The dynamic-clustering model of paper 000 (sec. 3, 4.1, 5.1): numpy/scipy only.
+
+State: ``M`` IoT nodes and ``n`` edge servers placed in a square, the unit-disk communication
+graph of the nodes, one cluster-core ``o_i`` (a point) and one multiplicative weight ``w_i``
+per server, and the vehicles' positions. Each step:
+
+1. every core takes one of the 7 actions of sec. 4.1.1 (:func:`apply_core_actions`);
+2. the vehicles move to their next position;
+3. the head ``h_i`` of cluster ``i`` is the node nearest to ``o_i`` (:func:`select_heads`),
+   every node joins the cluster minimising ``|node - h_i| / w_i`` (multiplicatively weighted
+   Voronoi clusters, MWVC, :func:`mwvc_labels`);
+4. the clustering is scored (:func:`score_clusters`): hops ``b_i`` and data ``d_i`` per
+   server, ``Gamma`` (eq. (1)), ``Delta`` (eq. (2)) and the reward ``r = Gamma * Delta``.
+
+Any node-to-cluster labelling (e.g. the METIS baseline's) is scored by the same
+:func:`score_clusters`; see :meth:`EdgeClusterModel.set_labelling`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
+from scipy.spatial import cKDTree
+
+from edge_envs.edge_cluster.mobility import (
+    MobilityGenerator,
+    RandomDirection,
+    RandomReflection,
+    TraceReplay,
+    TwoPoint,
+    motion_index,
+    roll_out,
+)
+from edge_envs.edge_cluster.params import EdgeClusterParams
+from edge_envs.edge_cluster.traces import TRACE_AREA_M, load_trace
+
+ACTIONS = ("up", "down", "left", "right", "stay", "shrink", "expand")
+"""The 7 actions of a cluster-core (sec. 4.1.1), by index."""
+UP, DOWN, LEFT, RIGHT, STAY, SHRINK, EXPAND = range(7)
+N_ACTIONS = len(ACTIONS)
+_MOVES = np.array([[0, 1], [0, -1], [-1, 0], [1, 0], [0, 0], [0, 0], [0, 0]], dtype=np.float64)
+
+
+# ---------------------------------------------------------------------------------------------
+# Layout and graph
+# ---------------------------------------------------------------------------------------------
+def place_uniform(rng: np.random.Generator, count: int, area_m: float) -> np.ndarray:
+    """``(count, 2)`` points uniform in ``[0, area_m]^2`` (sec. 5.1: random deployment)."""
+    return rng.uniform(0.0, area_m, size=(count, 2))
+
+
+def unit_disk_edges(node_positions: np.ndarray, comm_range_m: float) -> tuple[np.ndarray, ...]:
+    """Directed edge list (both directions, sorted by row) of the unit-disk graph.
+
+    Two nodes are neighbours when their distance is at most ``comm_range_m`` (sec. 5.1).
+    """
+    pairs = cKDTree(node_positions).query_pairs(r=comm_range_m, output_type="ndarray")
+    rows = np.concatenate([pairs[:, 0], pairs[:, 1]]).astype(np.int64)
+    cols = np.concatenate([pairs[:, 1], pairs[:, 0]]).astype(np.int64)
+    order = np.lexsort((cols, rows))
+    return rows[order], cols[order]
+
+
+def adjacency_matrix(rows: np.ndarray, cols: np.ndarray, n_nodes: int) -> csr_matrix:
+    """0/1 CSR adjacency matrix of an edge list sorted by row."""
+    indptr = np.zeros(n_nodes + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n_nodes), out=indptr[1:])
+    return csr_matrix((np.ones(len(rows), dtype=np.int8), cols, indptr), shape=(n_nodes, n_nodes))
+
+
+# ---------------------------------------------------------------------------------------------
+# Clustering (sec. 4.1.1)
+# ---------------------------------------------------------------------------------------------
+def apply_core_actions(
+    cores: np.ndarray, weights: np.ndarray, actions: np.ndarray, params: EdgeClusterParams
+) -> tuple[np.ndarray, np.ndarray]:
+    """New ``(cores, weights)`` after one action per core (sec. 4.1.1, 5.1).
+
+    Up/Down/Left/Right move the core ``core_step_m`` (1 m) along +y/-y/-x/+x, clipped to the
+    area; Shrink multiplies the weight by 0.8, Expand by 1.25, clipped to
+    ``[weight_min, weight_max]``; Stay changes nothing. Fresh arrays are returned.
+    """
+    a = np.asarray(actions, dtype=np.int64)
+    new_cores = np.clip(cores + params.core_step_m * _MOVES[a], 0.0, params.area_m)
+    factor = np.where(a == SHRINK, params.shrink_factor,
+                      np.where(a == EXPAND, params.expand_factor, 1.0))
+    new_weights = np.clip(weights * factor, params.weight_min, params.weight_max)
+    return new_cores, new_weights
+
+
+def squared_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``(len(a), len(b))`` squared Euclidean distances between two point sets."""
+    dx = a[:, 0, None] - b[None, :, 0]
+    dy = a[:, 1, None] - b[None, :, 1]
+    return dx * dx + dy * dy
+
+
+def select_heads(node_positions: np.ndarray, cores: np.ndarray) -> np.ndarray:
+    """Head of each cluster: the node nearest to its core, all heads distinct (sec. 4.1.1).
+
+    Collisions are resolved in rounds: every core without a head proposes its nearest node
+    not yet taken; a node proposed by several cores goes to the closest of them (ties to the
+    lowest core index); the others propose again. Without collisions every core gets its
+    nearest node in the first round.
+    """
+    d2 = squared_distances(cores, node_positions)
+    want = d2.argmin(axis=1)
+    if len(np.unique(want)) == len(want):
+        return want
+    heads = np.full(len(cores), -1, dtype=np.int64)
+    open_cores = np.arange(len(cores))
+    while open_cores.size:
+        want = d2[open_cores].argmin(axis=1)
+        dist = d2[open_cores, want]
+        order = np.lexsort((open_cores, dist, want))
+        wanted = want[order]
+        first = np.r_[True, wanted[1:] != wanted[:-1]]
+        heads[open_cores[order[first]]] = wanted[first]
+        d2[:, wanted[first]] = np.inf
+        open_cores = open_cores[heads[open_cores] < 0]
+    return heads
+
+
+def mwvc_labels(node_positions: np.ndarray, heads: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Multiplicatively weighted Voronoi clusters [31]: node ``v`` joins
+    ``argmin_i |v - h_i| / w_i`` (ties to the lowest ``i``); each head is in its own cluster.
+
+    Compared on squared distances over squared weights (same argmin, no square root).
+    """
+    d2 = squared_distances(node_positions, node_positions[heads])
+    labels = np.argmin(d2 / (np.asarray(weights) ** 2), axis=1)
+    labels[heads] = np.arange(len(heads))
+    return labels
+
+
+def heads_for_labelling(
+    node_positions: np.ndarray, labels: np.ndarray, cores: np.ndarray
+) -> np.ndarray:
+    """Head of each cluster of an arbitrary labelling: its member nearest to its core.
+
+    ``-1`` marks an empty cluster. For an MWVC labelling this gives the same heads as
+    :func:`select_heads` (a node nearer to ``o_i`` than ``h_i`` is another cluster's head).
+    """
+    n_clusters = len(cores)
+    d2 = ((node_positions - cores[labels]) ** 2).sum(axis=1)
+    order = np.lexsort((np.arange(len(labels)), d2, labels))
+    sorted_labels = labels[order]
+    first = order[np.r_[0, 1 + np.flatnonzero(np.diff(sorted_labels))]]
+    heads = np.full(n_clusters, -1, dtype=np.int64)
+    heads[labels[first]] = first
+    return heads
+
+
+# ---------------------------------------------------------------------------------------------
+# Scoring (sec. 4.1.3)
+# ---------------------------------------------------------------------------------------------
+def sensing_nodes(
+    node_positions: np.ndarray, vehicle_positions: np.ndarray, sensing_range_m: float
+) -> np.ndarray:
+    """Nodes with at least one vehicle within ``sensing_range_m`` (sec. 3, 5.1)."""
+    d2 = squared_distances(node_positions, vehicle_positions)
+    return (d2 <= sensing_range_m**2).any(axis=1)
+
+
+def node_data_bytes(sensing: np.ndarray, params: EdgeClusterParams) -> np.ndarray:
+    """Bytes each node sends per step: a sensing message if it senses a vehicle, else a
+    standard message (sec. 3; 1 KB and 3 KB in sec. 5.1)."""
+    return np.where(sensing, params.sensing_msg_bytes, params.standard_msg_bytes)
+
+
+class ClusterGraph:
+    """The episode's unit-disk graph, kept as one CSR matrix for in-cluster hop counts.
+
+    :meth:`hops_to_heads` needs the graph with the edges between clusters removed. Rather
+    than rebuild a sparse matrix every step, the edge weights are rewritten in place: 1 for
+    an edge inside a cluster, ``M + 1`` for an edge between clusters, and the search is cut
+    at ``limit = M``. Any path inside a cluster is shorter than ``M``, any path using an
+    edge between clusters is longer, so the result equals that of a BFS on the masked graph.
+    """
+
+    def __init__(self, rows: np.ndarray, cols: np.ndarray, n_nodes: int) -> None:
+        self.n_nodes = int(n_nodes)
+        self.rows = rows.astype(np.int32)
+        self.cols = cols.astype(np.int32)
+        indptr = np.zeros(n_nodes + 1, dtype=np.int32)
+        np.cumsum(np.bincount(rows, minlength=n_nodes), out=indptr[1:])
+        self.graph = csr_matrix(
+            (np.ones(len(rows)), self.cols.copy(), indptr), shape=(n_nodes, n_nodes)
+        )
+        # edge weight indexed by "both ends in the same cluster" (False, True)
+        self._weight_of = np.array([n_nodes + 1.0, 1.0])
+
+    def hops_to_heads(self, labels: np.ndarray, heads: np.ndarray) -> np.ndarray:
+        """Hop distance of every node to its own head inside its cluster's subgraph (inf if
+        there is no such path).
+
+        With the edges between clusters cut, every connected component lies inside one
+        cluster and holds at most that cluster's head, so one multi-source search from all
+        heads (``dijkstra(..., min_only=True)``) gives each node its distance to its own head.
+        """
+        lab = labels.astype(np.int32, copy=False)
+        inside = np.take(lab, self.rows) == np.take(lab, self.cols)
+        np.take(self._weight_of, inside.view(np.int8), out=self.graph.data)
+        sources = heads[heads >= 0]
+        return dijkstra(self.graph, directed=True, indices=sources, min_only=True,
+                        limit=float(self.n_nodes))
+
+
+def in_cluster_hops(
+    rows: np.ndarray, cols: np.ndarray, n_nodes: int, labels: np.ndarray, heads: np.ndarray
+) -> np.ndarray:
+    """Functional form of :meth:`ClusterGraph.hops_to_heads` (builds the graph each call)."""
+    return ClusterGraph(rows, cols, n_nodes).hops_to_heads(labels, heads)
+
+
+def balance_factor(values: np.ndarray) -> float:
+    """``1/n sum_i (1 - |x_i - mean(x)| / mean(x))``: eq. (1) for hops, eq. (2) for data.
+
+    Equals 1 when all ``x_i`` are equal and falls below 0 when the mean absolute deviation
+    exceeds the mean. An all-zero vector counts as perfectly balanced.
+    """
+    x = np.asarray(values, dtype=np.float64)
+    mean = x.mean()
+    if mean <= 0.0:
+        return 1.0
+    return float(np.mean(1.0 - np.abs(x - mean) / mean))
+
+
+@dataclass(frozen=True)
+class ClusterScore:
+    """Everything one clustering costs (sec. 4.1.3). Arrays are per server unless noted.
+
+    Attributes:
+        reward: ``Gamma * Delta`` (factors clipped at 0 when ``clip_factors``).
+        balance_hops, balance_data: ``Gamma`` and ``Delta`` as used in the reward.
+        balance_hops_raw, balance_data_raw: the unclipped eq. (1) and eq. (2).
+        hops_per_server: ``b_i``, total hops to bring every member's message to server ``i``.
+        data_per_server: ``d_i``, bytes per step arriving at server ``i``.
+        cluster_sizes: members per cluster.
+        disconnected_per_server: members without a path to their head inside the cluster.
+        head_load_bytes_per_s: bytes per second the head forwards to its server (``d_i``).
+        heads_over_capacity: heads whose load exceeds ``link_bytes_per_s``.
+        node_hops: (per node) hops of the node's message, head-to-server hop included.
+        node_data_bytes: (per node) bytes sent this step.
+        disconnected: (per node) no path to the head inside the cluster.
+    """
+
+    reward: float
+    balance_hops: float
+    balance_data: float
+    balance_hops_raw: float
+    balance_data_raw: float
+    hops_per_server: np.ndarray
+    data_per_server: np.ndarray
+    cluster_sizes: np.ndarray
+    disconnected_per_server: np.ndarray
+    head_load_bytes_per_s: np.ndarray
+    heads_over_capacity: int
+    node_hops: np.ndarray
+    node_data_bytes: np.ndarray
+    disconnected: np.ndarray
+
+
+def score_clusters(
+    labels: np.ndarray,
+    heads: np.ndarray,
+    data_bytes: np.ndarray,
+    graph: ClusterGraph,
+    params: EdgeClusterParams,
+) -> ClusterScore:
+    """Score a node-to-cluster labelling with given heads (sec. 4.1.3).
+
+    Hops: a member's message takes its in-cluster hop distance to the head plus one hop from
+    the head to the server, so ``b_i = sum_{v in c_i} (hops(v, h_i) + 1)`` (the head itself
+    counts 1). A member without a path to its head inside its cluster is charged
+    ``disconnected_penalty`` hops instead of the distance (its cluster's size, or ``M``);
+    its data still counts for its server. Data: ``d_i = sum_{v in c_i} bytes(v)``.
+    """
+    n = len(heads)
+    n_nodes = len(labels)
+    sizes = np.bincount(labels, minlength=n)
+    dist = graph.hops_to_heads(labels, heads)
+    disconnected = ~np.isfinite(dist)
+    if params.disconnected_penalty == "cluster-size":
+        penalty = sizes[labels].astype(np.float64)
+    else:
+        penalty = np.full(n_nodes, float(n_nodes))
+    node_hops = np.where(disconnected, penalty, dist) + 1.0
+    hops = np.bincount(labels, weights=node_hops, minlength=n)
+    data = np.bincount(labels, weights=data_bytes, minlength=n)
+    gamma_raw = balance_factor(hops)
+    delta_raw = balance_factor(data)
+    if params.clip_factors:
+        gamma, delta = max(gamma_raw, 0.0), max(delta_raw, 0.0)
+    else:
+        gamma, delta = gamma_raw, delta_raw
+    load = data / params.step_s
+    return ClusterScore(
+        reward=float(gamma * delta),
+        balance_hops=float(gamma),
+        balance_data=float(delta),
+        balance_hops_raw=gamma_raw,
+        balance_data_raw=delta_raw,
+        hops_per_server=hops,
+        data_per_server=data,
+        cluster_sizes=sizes,
+        disconnected_per_server=np.bincount(labels, weights=disconnected, minlength=n).astype(
+            np.int64
+        ),
+        head_load_bytes_per_s=load,
+        heads_over_capacity=int(np.count_nonzero(load > params.link_bytes_per_s)),
+        node_hops=node_hops,
+        node_data_bytes=data_bytes,
+        disconnected=disconnected,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The stateful model
+# ---------------------------------------------------------------------------------------------
+def build_mobility(
+    params: EdgeClusterParams, generator: MobilityGenerator | None = None
+) -> MobilityGenerator:
+    """The mobility model named by ``params.mobility`` (or the plugged-in ``generator``)."""
+    if params.mobility == "generator" or generator is not None:
+        if generator is None:
+            raise ValueError("mobility='generator' needs a mobility_generator object")
+        return generator
+    if params.mobility == "two-point":
+        return TwoPoint(params.vehicle_speed_mps, params.step_s)
+    if params.mobility == "random-direction":
+        return RandomDirection(params.vehicle_speed_mps, params.step_s)
+    if params.mobility == "random-reflection":
+        return RandomReflection(params.vehicle_speed_mps, params.step_s,
+                                params.reflection_jitter_deg)
+    positions = load_trace(params.trace_name, params.trace_split, params.trace_train_fraction)
+    return TraceReplay(positions, params.episode_steps, TRACE_AREA_M)
+
+
+class EdgeClusterModel:
+    """One episode of the system: layout, graph, cores, weights, vehicle path, clustering.
+
+    Use :meth:`reset` with the named random streams (``"layout"``, ``"mobility"``), or
+    :meth:`start` with explicit positions (tests, hand-drawn graphs), then :meth:`step`.
+    Arrays held by the model are replaced, never modified in place, after they are built.
+    """
+
+    def __init__(
+        self, params: EdgeClusterParams, mobility_generator: MobilityGenerator | None = None
+    ) -> None:
+        self.params = params
+        self.mobility = build_mobility(params, mobility_generator)
+        self.t = 0
+        self.labelling: np.ndarray | None = None
+
+    # -- episode set-up ------------------------------------------------------------------
+    def reset(self, streams: dict[str, np.random.Generator]) -> ClusterScore:
+        """Draw a layout (``streams["layout"]``) and a vehicle path (``streams["mobility"]``)."""
+        p = self.params
+        layout = streams["layout"]
+        nodes = place_uniform(layout, p.n_nodes, p.area_m)
+        servers = place_uniform(layout, p.n_servers, p.area_m)
+        path = roll_out(self.mobility, streams["mobility"], p.area_m, p.n_vehicles,
+                        p.episode_steps)
+        return self.start(nodes, servers, path)
+
+    def start(
+        self, node_positions: np.ndarray, server_positions: np.ndarray, vehicle_path: np.ndarray
+    ) -> ClusterScore:
+        """Begin an episode on a given layout and vehicle path ``(T + 1, n_vehicles, 2)``.
+
+        Cores start at the servers, weights at 1 (sec. 4.1.1).
+        """
+        p = self.params
+        nodes = np.array(node_positions, dtype=np.float64)
+        servers = np.array(server_positions, dtype=np.float64)
+        path = np.array(vehicle_path, dtype=np.float64)
+        if nodes.shape != (p.n_nodes, 2):
+            raise ValueError(f"node_positions must have shape ({p.n_nodes}, 2), got {nodes.shape}")
+        if servers.shape != (p.n_servers, 2):
+            raise ValueError(
+                f"server_positions must have shape ({p.n_servers}, 2), got {servers.shape}"
+            )
+        if path.ndim != 3 or path.shape[1:] != (p.n_vehicles, 2) or len(path) < 1:
+            raise ValueError(
+                f"vehicle_path must have shape (T + 1, {p.n_vehicles}, 2), got {path.shape}"
+            )
+        for name, arr in (("node_positions", nodes), ("server_positions", servers),
+                          ("vehicle_path", path)):
+            if not np.all(np.isfinite(arr)) or arr.min() < 0.0 or arr.max() > p.area_m:
+                raise ValueError(f"{name} must lie in [0, area_m={p.area_m}]^2")
+        for arr in (nodes, servers, path):
+            arr.flags.writeable = False
+        self.node_positions = nodes
+        self.server_positions = servers
+        self.vehicle_path = path
+        self.rows, self.cols = unit_disk_edges(nodes, p.comm_range_m)
+        self.adjacency = adjacency_matrix(self.rows, self.cols, p.n_nodes)
+        self.graph = ClusterGraph(self.rows, self.cols, p.n_nodes)
+        self.cores = servers.copy()
+        self.weights = np.ones(p.n_servers)
+        self.t = 0
+        self.labelling = None
+        return self._refresh()
+
+    # -- dynamics ------------------------------------------------------------------------
+    def step(self, core_actions: np.ndarray) -> ClusterScore:
+        """Apply one action per core, move the vehicles one step, re-cluster and score."""
+        if self.t + 1 >= len(self.vehicle_path):
+            raise RuntimeError("the vehicle path is exhausted; reset the model")
+        self.cores, self.weights = apply_core_actions(
+            self.cores, self.weights, core_actions, self.params
+        )
+        self.t += 1
+        return self._refresh()
+
+    def set_labelling(self, labels: np.ndarray | None) -> ClusterScore:
+        """Fix the node-to-cluster labelling (``None`` restores MWVC) until the next reset.
+
+        While a labelling is set it replaces the MWVC assignment; each cluster's head is its
+        member nearest to the cluster's core, and cores still move with the actions. This is
+        how a static partition such as SC-METIS is scored by the same code as the agents.
+        """
+        self.labelling = None if labels is None else self.check_labels(labels)
+        return self._refresh()
+
+    def check_labels(self, labels) -> np.ndarray:
+        """``labels`` as a read-only int array of shape ``(M,)`` in ``[0, n)``, or ValueError."""
+        p = self.params
+        arr = np.asarray(labels)
+        if arr.shape != (p.n_nodes,) or arr.dtype.kind not in "iu":
+            raise ValueError(
+                f"labelling must be an integer array of shape ({p.n_nodes},), got "
+                f"{arr.dtype} {arr.shape}"
+            )
+        if arr.size and (arr.min() < 0 or arr.max() >= p.n_servers):
+            raise ValueError(f"labelling values must lie in [0, {p.n_servers - 1}]")
+        out = arr.astype(np.int64)
+        out.flags.writeable = False
+        return out
+
+    # -- evaluation ----------------------------------------------------------------------
+    def cluster(
+        self, cores: np.ndarray, weights: np.ndarray, labelling: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``(heads, labels)`` for given cores and weights (MWVC unless a labelling is given)."""
+        if labelling is None:
+            heads = select_heads(self.node_positions, cores)
+            return heads, mwvc_labels(self.node_positions, heads, weights)
+        return heads_for_labelling(self.node_positions, labelling, cores), labelling
+
+    def evaluate(
+        self,
+        cores: np.ndarray,
+        weights: np.ndarray,
+        vehicle_positions: np.ndarray,
+        labelling: np.ndarray | None = None,
+    ) -> ClusterScore:
+        """Score cores and weights against vehicle positions without changing the state."""
+        heads, labels = self.cluster(cores, weights, labelling)
+        return self.score(labels, heads, vehicle_positions)
+
+    def score(
+        self, labels: np.ndarray, heads: np.ndarray, vehicle_positions: np.ndarray
+    ) -> ClusterScore:
+        sensing = sensing_nodes(self.node_positions, vehicle_positions,
+                                self.params.sensing_range_m)
+        data = node_data_bytes(sensing, self.params)
+        return score_clusters(labels, heads, data, self.graph, self.params)
+
+    def score_labelling(
+        self, labels, vehicle_positions: np.ndarray | None = None, cores: np.ndarray | None = None
+    ) -> ClusterScore:
+        """Score any labelling (heads: members nearest to ``cores``, default the current cores;
+        vehicles default to their current positions)."""
+        labels = self.check_labels(labels)
+        cores = self.cores if cores is None else np.asarray(cores, dtype=np.float64)
+        vehicles = self.vehicle_positions if vehicle_positions is None else vehicle_positions
+        heads = heads_for_labelling(self.node_positions, labels, cores)
+        return self.score(labels, heads, np.asarray(vehicles, dtype=np.float64))
+
+    def preview(self, core_actions: np.ndarray) -> ClusterScore:
+        """The score :meth:`step` would return for ``core_actions`` (needs the next vehicle
+        positions, i.e. privileged knowledge; used by the oracle)."""
+        cores, weights = apply_core_actions(self.cores, self.weights, core_actions, self.params)
+        return self.evaluate(cores, weights, self.next_vehicle_positions, self.labelling)
+
+    def _refresh(self) -> ClusterScore:
+        self.heads, self.labels = self.cluster(self.cores, self.weights, self.labelling)
+        self.last_score = self.score(self.labels, self.heads, self.vehicle_positions)
+        return self.last_score
+
+    # -- views ---------------------------------------------------------------------------
+    @property
+    def vehicle_positions(self) -> np.ndarray:
+        return self.vehicle_path[self.t]
+
+    @property
+    def next_vehicle_positions(self) -> np.ndarray:
+        """Vehicle positions after the next step (the last ones at the end of the path)."""
+        return self.vehicle_path[min(self.t + 1, len(self.vehicle_path) - 1)]
+
+    @property
+    def vehicle_motion(self) -> np.ndarray:
+        """Index in ``mobility.MOTIONS`` of each vehicle's last move (``stay`` at t = 0)."""
+        if self.t == 0:
+            return np.full(self.params.n_vehicles, 8, dtype=np.int64)
+        return motion_index(self.vehicle_path[self.t] - self.vehicle_path[self.t - 1])

@@ -1,0 +1,182 @@
+"""PettingZoo view of LargeScaleMEC: one agent per MEC server, combined by the paper's vote.
+
+Agent ``mec_j`` observes its own column of normalised log-gains ``h_j`` (N values, the
+encoding of :mod:`edge_envs.large_scale_mec.observation`) followed by the task entries of the
+scenario (none for the paper's homogeneous tasks), and acts with ``Box(0, 1, (N,))``
+offloading scores. IoTD ``i`` goes to the MEC with the highest score if it exceeds 0.5, else
+runs locally (paper 003, sec. IV-C (5)). With ``allocation="agent"`` each agent's action is
+``Box(0, 1, (3N,))``: scores, then compute shares and power fractions used for the IoTDs it
+wins. The reward (shared by all agents) and ``info`` are those of the Gymnasium env.
+``state()`` returns the Gymnasium observation (all gains), for centralised critics.
+
+Factories: :func:`parallel_env` (parallel API) and :func:`env` (AEC, via ``parallel_to_aec``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from gymnasium import spaces
+from gymnasium.utils import seeding
+from pettingzoo import ParallelEnv
+from pettingzoo.utils.conversions import parallel_to_aec
+
+from edge_envs.core.env_base import check_action, check_render_mode
+from edge_envs.core.seeding import entropy_from
+from edge_envs.large_scale_mec.gym_env import reward_of
+from edge_envs.large_scale_mec.model import LargeScaleMECModel, SlotResult, vote_decision
+from edge_envs.large_scale_mec.observation import (
+    encode_gains,
+    encode_observation,
+    n_task_features,
+    observation_size,
+    task_features,
+)
+from edge_envs.large_scale_mec.params import LargeScaleMECParams
+from edge_envs.registry import resolve_scenario
+
+__all__ = ["LargeScaleMECParallelEnv", "env", "parallel_env"]
+
+
+def parallel_env(
+    scenario: str | LargeScaleMECParams | None = None,
+    render_mode: str | None = None,
+    **overrides: Any,
+) -> LargeScaleMECParallelEnv:
+    """The parallel multi-agent env (see the module docstring)."""
+    return LargeScaleMECParallelEnv(scenario, render_mode=render_mode, **overrides)
+
+
+def env(
+    scenario: str | LargeScaleMECParams | None = None,
+    render_mode: str | None = None,
+    **overrides: Any,
+):
+    """The AEC version of :func:`parallel_env` (PettingZoo's ``parallel_to_aec``)."""
+    return parallel_to_aec(parallel_env(scenario, render_mode=render_mode, **overrides))
+
+
+class LargeScaleMECParallelEnv(ParallelEnv):
+    """One agent per MEC (``mec_0`` ... ``mec_{M-1}``); see the module docstring."""
+
+    metadata = {
+        "render_modes": ["rgb_array"],
+        "name": "large_scale_mec_v0",
+        "is_parallelizable": True,
+        "render_fps": 4,
+    }
+
+    def __init__(
+        self,
+        scenario: str | LargeScaleMECParams | None = None,
+        render_mode: str | None = None,
+        **overrides: Any,
+    ) -> None:
+        check_render_mode(render_mode, self.metadata["render_modes"])
+        from edge_envs.large_scale_mec import SYSTEM
+
+        self.params: LargeScaleMECParams = resolve_scenario(SYSTEM, scenario, overrides)
+        self.model = LargeScaleMECModel(self.params)
+        self.render_mode = render_mode
+        p = self.params
+        self.possible_agents = [f"mec_{j}" for j in range(p.n_mec)]
+        self.agents: list[str] = []
+        obs_len = p.n_iotd * (1 + n_task_features(p))
+        act_len = p.n_iotd * (3 if p.allocation == "agent" else 1)
+        self.observation_spaces = {
+            a: spaces.Box(0.0, 1.0, (obs_len,), dtype=np.float32) for a in self.possible_agents
+        }
+        self.action_spaces = {
+            a: spaces.Box(0.0, 1.0, (act_len,), dtype=np.float32) for a in self.possible_agents
+        }
+        self.state_space = spaces.Box(0.0, 1.0, (observation_size(p),), dtype=np.float32)
+        self._np_random: np.random.Generator | None = None
+        self._last: SlotResult | None = None
+
+    def observation_space(self, agent: str) -> spaces.Box:
+        return self.observation_spaces[agent]
+
+    def action_space(self, agent: str) -> spaces.Box:
+        return self.action_spaces[agent]
+
+    # -- API ------------------------------------------------------------------------
+    def reset(self, seed: int | None = None, options: dict | None = None):
+        if seed is not None or self._np_random is None:
+            self._np_random, _ = seeding.np_random(seed)
+        self.model.reset(entropy_from(self._np_random, seed))
+        self.agents = list(self.possible_agents)
+        self._last = None
+        return self._observations(), {a: {} for a in self.agents}
+
+    def step(self, actions: dict[str, Any]):
+        if not self.agents:
+            raise RuntimeError("step() called before reset() or after the episode ended; "
+                               "call reset()")
+        p = self.params
+        missing = [a for a in self.agents if a not in actions]
+        if missing:
+            raise ValueError(f"actions missing for agents {missing}")
+        acts = np.stack([check_action(self.action_spaces[a], actions[a]) for a in self.agents])
+        n = p.n_iotd
+        decision = vote_decision(acts[:, :n].T)
+        agent_allocation = None
+        if p.allocation == "agent":
+            owner = np.maximum(decision - 1, 0)
+            rows = np.arange(n)
+            agent_allocation = (acts[owner, n + rows], acts[owner, 2 * n + rows])
+        result = self.model.evaluate(decision, agent_allocation=agent_allocation)
+        self._last = result
+        reward = float(reward_of(result.objective, p))
+        self.model.next_slot()
+        truncated = self.model.slot >= p.episode_slots
+        observations = self._observations()
+        agents = list(self.agents)
+        info = {
+            "objective": result.objective,
+            "time_s": result.total_time_s,
+            "energy_j": result.total_energy_j,
+            "offload_decision": result.decision,
+            "mec_load": result.mec_load,
+            "slot": self.model.slot,
+        }
+        rewards = {a: reward for a in agents}
+        terminations = {a: False for a in agents}
+        truncations = {a: bool(truncated) for a in agents}
+        infos = {a: dict(info) for a in agents}
+        if truncated:
+            self.agents = []
+        return observations, rewards, terminations, truncations, infos
+
+    def state(self) -> np.ndarray:
+        """The single-agent observation (all gains and task entries)."""
+        return encode_observation(self.model.state, self.params)
+
+    def render(self):
+        if self.render_mode is None:
+            return None
+        from edge_envs.large_scale_mec.render import draw_frame
+
+        if self.model.iotd_positions is None:
+            raise RuntimeError("call reset() before render()")
+        last = self._last
+        title = f"slot {self.model.slot}"
+        if last is not None:
+            title += f"  objective {last.objective:.2f}"
+        return draw_frame(
+            self.params.area_m, self.model.iotd_positions, self.model.mec_positions,
+            None if last is None else last.decision, None if last is None else last.mec_load,
+            title,
+        )
+
+    def close(self) -> None:
+        pass
+
+    # -- helpers --------------------------------------------------------------------
+    def _observations(self) -> dict[str, np.ndarray]:
+        state = self.model.state
+        gains = encode_gains(state.channel_gain, self.params)  # (N, M) float32
+        tasks = task_features(state, self.params)
+        return {
+            a: np.concatenate([gains[:, j], tasks]) for j, a in enumerate(self.possible_agents)
+        }

@@ -1,0 +1,83 @@
+"""Kill the runner with SIGKILL mid-suite, run it again: it resumes without recomputing."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+N_JOBS, WORKERS = 8, 2
+
+
+def _rows(db_path: Path) -> dict[str, tuple]:
+    if not db_path.exists():
+        return {}
+    try:
+        db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=5)
+        try:
+            return {k: (i, s, f) for i, k, s, f in db.execute(
+                "SELECT id, job_key, train_seed, finished_at FROM results")}
+        finally:
+            db.close()
+    except sqlite3.OperationalError:  # table not created yet
+        return {}
+
+
+@pytest.mark.skipif(not hasattr(os, "killpg"), reason="needs POSIX process groups")
+def test_sigkill_then_resume(tmp_path):
+    results, counter = tmp_path / "results", tmp_path / "trained.txt"
+    cmd = [sys.executable, "-m", "benchmarks", "run", "--import", "tests.benchmark_toy",
+           "--env", "BenchToy-v0", "--scenario", "tiny",
+           "--agent", "tests.benchmark_toy:SlowAgent", "--config", '{"delay_s": 0.4}',
+           "--seeds", f"0-{N_JOBS - 1}", "--eval-episodes", "2",
+           "--workers", str(WORKERS), "--backend", "process",
+           "--results", str(results), "--no-progress"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "BENCH_TOY_COUNTER": str(counter)}
+    db_path = results / "results.sqlite"
+
+    proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 120
+        while len(_rows(db_path)) < 2:
+            assert proc.poll() is None, f"runner ended early: {proc.stderr.read().decode()}"
+            assert time.monotonic() < deadline, "runner stored nothing in 120 s"
+            time.sleep(0.02)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)  # the runner and its worker processes
+        proc.wait(timeout=30)
+        proc.stderr.close()
+    assert proc.returncode == -signal.SIGKILL
+
+    before = _rows(db_path)
+    assert 2 <= len(before) < N_JOBS
+    db = sqlite3.connect(db_path)
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    db.close()
+    started_before = Counter(counter.read_text().split())
+    # every job that was started either finished or was in flight (at most one per worker)
+    assert len(before) <= sum(started_before.values()) <= len(before) + WORKERS
+
+    done = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert f"resuming: {len(before)} finished job(s) skipped" in done.stderr
+    after = _rows(db_path)
+    assert len(after) == N_JOBS
+    assert {k: after[k] for k in before} == before  # same row ids and finish times
+    trained = Counter(counter.read_text().split())
+    assert set(trained) == {str(s) for s in range(N_JOBS)}
+    for _, seed, _ in before.values():
+        assert trained[str(seed)] == 1, f"finished job (seed {seed}) was trained again"
+    assert sum(trained.values()) <= N_JOBS + WORKERS
+    db = sqlite3.connect(db_path)
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    db.close()
