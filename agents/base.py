@@ -129,7 +129,8 @@ class Agent(ABC):
         path = Path(path)
         header = json.loads((path / "agent.json").read_text())
         if getattr(cls, "__abstractmethods__", None):
-            cls = _import_class(header["class"])
+            # Called on the base class: hand over to the saved class (it may override load).
+            return _import_class(header["class"]).load(path, env)
         env_id = env.spec.id if env.spec is not None else type(env.unwrapped).__name__
         if header["env_id"] != env_id:
             raise ValueError(

@@ -43,7 +43,7 @@ MODELS_DIR = "models"
 def seed_everything(seed: int) -> None:
     """Seed the global generators an agent might use; torch only if already imported."""
     random.seed(seed)
-    np.random.seed(seed % 2**32)
+    np.random.seed(seed % 2**32)  # noqa: NPY002 - legacy global state some agents use
     torch = sys.modules.get("torch")
     if torch is not None:
         torch.manual_seed(seed)

@@ -213,7 +213,7 @@ def normalise(value: float, random_value: float, reference_value: float) -> floa
     denom = reference_value - random_value
     if not all(map(math.isfinite, (value, random_value, reference_value))) or denom == 0:
         return math.nan
-    return (value - random_value) / denom
+    return (value - random_value) / denom + 0.0  # + 0.0: no "-0" in tables
 
 
 def _best(summaries: Sequence[Summary], goal: str) -> Summary | None:

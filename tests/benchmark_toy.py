@@ -2,9 +2,9 @@
 
 ``BenchToy-v0``: each step a hidden target in ``{0..n-1}``; the observation is a one-hot
 *hint* (right with probability ``hint_accuracy``), the time fraction and an episode "layout"
-value (uniform, fixed for the episode, so first observations identify episodes). Reward 1 for hitting
-the target; the "paper metric" ``info["cost"] = |action - target|`` (lower is better). The
-targets and hints of an episode come from the reset seed only.
+value (uniform, fixed for the episode, so first observations identify episodes). Reward 1 for
+hitting the target; the "paper metric" ``info["cost"] = |action - target|`` (lower is better).
+The targets and hints of an episode come from the reset seed only.
 
 Importing this module registers the system (worker processes import it through the runner's
 ``preload``); tests use :func:`installed` to register it and a toy agent catalog for their

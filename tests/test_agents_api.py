@@ -14,6 +14,18 @@ from agents.registry import all_agents
 from tests.conftest import ENV_IDS, SYSTEMS
 
 TRAIN_BUDGET = 256  # env steps: enough to exercise the learning code, small enough for CI
+# Smaller inner loops for the contract tests only (they check determinism and persistence,
+# not learning quality; each agent's own tests check that it learns).
+_OFF_POLICY = {"hyperparams": {"buffer_size": 10_000, "learning_starts": 200}}
+TEST_CONFIG = {
+    "sb3-ppo": {"hyperparams": {"n_steps": 128, "batch_size": 64, "n_epochs": 2}},
+    "sb3-dqn": _OFF_POLICY,
+    "sb3-sac": _OFF_POLICY,
+    "sb3-td3": _OFF_POLICY,
+    "sb3-ddpg": _OFF_POLICY,
+    "l-d3qn": {"lstm_updates": 20},
+    "ll-d3qn": {"lstm_updates": 20},
+}
 
 
 def pairs():
@@ -36,7 +48,7 @@ def make_env(spec, env_id, **extra):
 def built_and_trained(name, env_id, seed=0):
     spec = all_agents()[name]
     env = make_env(spec, env_id)
-    agent = spec.build(env)
+    agent = spec.build(env, **TEST_CONFIG.get(name, {}))
     if agent.learns:
         agent.train(lambda: make_env(spec, env_id), TRAIN_BUDGET, seed=seed)
     return spec, env, agent

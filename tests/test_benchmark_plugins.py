@@ -140,14 +140,15 @@ def test_docs_example_runs_end_to_end(tmp_path):
     assert again["metrics"] == rows[0]["metrics"] and again["returns"] == rows[0]["returns"]
 
 
-@pytest.mark.parametrize("name", ["plugin_agent"])
-def test_docs_example_agent_interface(name, monkeypatch):
+def test_docs_example_agent_interface(monkeypatch):
+    import importlib
+
     import gymnasium as gym
 
     from tests import benchmark_toy
 
     monkeypatch.syspath_prepend(str(ROOT / "docs" / "examples"))
-    module = __import__(name)
+    module = importlib.import_module("plugin_agent")
     with benchmark_toy.installed(monkeypatch):
         env = gym.make("BenchToy-v0", scenario="tiny")
         agent = module.make_agent(env, candidates=3)

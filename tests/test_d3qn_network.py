@@ -58,7 +58,23 @@ def test_replay_ring_buffer_wraps():
         buf.add(np.full(2, i), [i], float(i), np.full(2, i + 1), i == 4)
     assert buf.size == 3
     assert sorted(buf.reward.tolist()) == [2.0, 3.0, 4.0]
-    obs, action, reward, next_obs, done = buf.sample(np.random.default_rng(0), 8)
+    obs, action, reward, next_obs, done, discount = buf.sample(np.random.default_rng(0), 8)
     assert obs.dtype == np.float32
     np.testing.assert_array_equal(next_obs[:, 0], obs[:, 0] + 1)
     np.testing.assert_array_equal(done, (reward == 4.0).astype(np.float32))
+
+
+def test_n_step_returns_by_hand():
+    from agents.d3qn.replay import NStepAccumulator
+
+    buf = ReplayBuffer(capacity=10, obs_dim=1, n_heads=1)
+    acc = NStepAccumulator(n=2, gamma=0.5)
+    # rewards 1, 2, 4 then truncation: (s0: 1 + 0.5*2, s2, 0.25), (s1: 2 + 0.5*4, s3, 0.25),
+    # flushed at the end: (s2: 4, s3, 0.5).
+    for t, r in enumerate((1.0, 2.0, 4.0)):
+        acc.push(buf, [t], [0], r, [t + 1], False, t == 2)
+    assert buf.size == 3
+    np.testing.assert_allclose(buf.reward[:3], [2.0, 4.0, 4.0])
+    np.testing.assert_allclose(buf.discount[:3], [0.25, 0.25, 0.5])
+    np.testing.assert_allclose(buf.next_obs[:3, 0], [2.0, 3.0, 3.0])
+    assert buf.done[:3].tolist() == [0.0, 0.0, 0.0]

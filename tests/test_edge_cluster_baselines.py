@@ -116,3 +116,20 @@ def test_oracle_needs_begin_episode():
         make_agent("oracle", env).act(obs)
     with pytest.raises(ValueError, match="shape"):
         make_agent("sc-mwvc", env).act(np.zeros(3))
+
+
+def test_oracle_search_modes():
+    env = gym.make(ENV_ID, scenario="servers-2", episode_steps=5)
+    env.reset(seed=4)
+    model = env.unwrapped.model
+    a = oracle_actions(model)  # 7^2 <= 343: exhaustive
+    best = max(model.preview(np.array(c)).reward
+               for c in itertools.product(range(7), repeat=2))
+    assert model.preview(a).reward == best
+    env4 = gym.make(ENV_ID, scenario="nodes-20", episode_steps=5)
+    env4.reset(seed=4)
+    m4 = env4.unwrapped.model
+    for _ in range(4):  # 7^4 > 343: greedy, never worse than Stay
+        a = oracle_actions(m4, sweeps=2)
+        assert m4.preview(a).reward >= m4.preview(np.full(4, STAY)).reward
+        env4.step(a)

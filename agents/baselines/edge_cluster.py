@@ -59,22 +59,25 @@ class SCMETISAgent(SCMWVCAgent):
 
 class OracleAgent(Agent):
     """Privileged one-step oracle: knows the vehicles' next positions and picks the core
-    actions that maximise the next reward (greedy coordinate search over the 7 actions per
-    core, ``sweeps`` sweeps; exhaustive over the ``7n`` actions in ``single`` mode), scoring
-    candidates with the env model's own reward code (``env.unwrapped.model.preview``).
+    actions that maximise the next reward, scoring candidates with the env model's own
+    reward code (see ``edge_envs.edge_cluster.baselines.oracle_actions``): every joint
+    action when ``7 ** n <= exhaustive_limit`` (n <= 3 by default), else greedy coordinate
+    search over the 7 actions per core for up to ``sweeps`` sweeps; in ``single`` mode
+    always exhaustive over the ``7n`` actions.
 
-    It maximises the next reward only; it is an upper reference for myopic play, not a
-    proof of optimality over the episode.
+    It maximises the next reward only: a reference for one-step play, not a proof of
+    optimality over the episode (a planner could beat it).
     """
 
     name = "oracle"
     privileged = True
 
-    def __init__(self, env: gym.Env, sweeps: int = 3) -> None:
-        super().__init__(env, sweeps=sweeps)
+    def __init__(self, env: gym.Env, sweeps: int = 3, exhaustive_limit: int = 343) -> None:
+        super().__init__(env, sweeps=sweeps, exhaustive_limit=exhaustive_limit)
         if int(sweeps) < 1:
             raise ValueError(f"sweeps must be a positive integer, got {sweeps!r}")
         self.sweeps = int(sweeps)
+        self.exhaustive_limit = int(exhaustive_limit)
         self._env = None
 
     def begin_episode(self, env: gym.Env) -> None:
@@ -86,5 +89,6 @@ class OracleAgent(Agent):
             raise RuntimeError("the oracle reads the env state: call begin_episode(env) first")
         model = self._env.model
         if isinstance(self.action_space, gym.spaces.MultiDiscrete):
-            return oracle_actions(model, self.sweeps).astype(self.action_space.dtype)
+            actions = oracle_actions(model, self.sweeps, self.exhaustive_limit)
+            return actions.astype(self.action_space.dtype)
         return int(oracle_single_action(model))

@@ -38,7 +38,7 @@ from agents.d3qn.expected import expected_q_action
 from agents.d3qn.mobility import LSTMTraceGenerator, OwnStream
 from agents.d3qn.network import DuelingQNetwork, double_dqn_target
 from agents.d3qn.predictor import MotionPredictor, discretise, train_on_warehouse
-from agents.d3qn.replay import ReplayBuffer
+from agents.d3qn.replay import NStepAccumulator, ReplayBuffer
 
 
 def epsilon_at(step: int, total: int, fraction: float, start: float, end: float) -> float:
@@ -73,6 +73,7 @@ class D3QNAgent(Agent):
         lstm_updates: int = 2500,
         rollout_mode: str = "sample",
         use_adjacency: bool = False,
+        n_step: int = 1,
         seed: int = 0,
     ) -> None:
         super().__init__(
@@ -81,7 +82,7 @@ class D3QNAgent(Agent):
             batch_size=batch_size, learning_starts=learning_starts, train_freq=train_freq,
             target_update=target_update, layout_seed=layout_seed, trace_fraction=trace_fraction,
             lstm_updates=lstm_updates, rollout_mode=rollout_mode,
-            use_adjacency=use_adjacency, seed=seed,
+            use_adjacency=use_adjacency, n_step=n_step, seed=seed,
         )
         if not isinstance(self.action_space, gym.spaces.MultiDiscrete):
             raise ValueError(
@@ -158,6 +159,7 @@ class D3QNAgent(Agent):
         layout_seed = c["layout_seed"]
         buffer = ReplayBuffer(min(c["buffer_size"], max(budget_steps, 1)), self.obs_dim,
                               self.n_heads)
+        nstep = NStepAccumulator(c["n_step"], c["gamma"])
         opt = torch.optim.Adam(self.q.parameters(), lr=c["lr"])
         obs, _ = env.reset(seed=seed if layout_seed is None else layout_seed)
         curve: list[tuple[int, float]] = []
@@ -167,12 +169,13 @@ class D3QNAgent(Agent):
         for step in range(budget_steps):
             eps = epsilon_at(step, budget_steps, c["exploration_fraction"],
                              c["epsilon_start"], c["epsilon_end"])
-            if rng.random() < eps:
-                action = rng.integers(0, self.n_actions, size=self.n_heads)
-            else:
-                action = self._greedy(obs)
+            # Each cluster-core explores on its own: a random action with probability eps.
+            action = self._greedy(obs)
+            explore = rng.random(self.n_heads) < eps
+            action[explore] = rng.integers(0, self.n_actions, size=int(explore.sum()))
             next_obs, reward, terminated, truncated, _ = env.step(action)
-            buffer.add(obs[self.features], action, reward, next_obs[self.features], terminated)
+            nstep.push(buffer, obs[self.features], action, reward, next_obs[self.features],
+                       terminated, truncated)
             ep_return += reward
             step_rewards[step] = reward
             obs = next_obs
@@ -194,12 +197,12 @@ class D3QNAgent(Agent):
                            curve=curve, extra=extra)
 
     def _update(self, buffer: ReplayBuffer, rng: np.random.Generator, opt) -> float:
-        obs, action, reward, next_obs, done = (
+        obs, action, reward, next_obs, done, discount = (
             torch.as_tensor(x) for x in buffer.sample(rng, self.config["batch_size"])
         )
         with torch.no_grad():
             target = double_dqn_target(reward, done, self.q(next_obs), self.q_target(next_obs),
-                                       self.config["gamma"])
+                                       discount)
         q = self.q(obs).gather(-1, action.unsqueeze(-1)).squeeze(-1)
         loss = F.smooth_l1_loss(q, target)
         opt.zero_grad()

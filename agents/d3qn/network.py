@@ -55,7 +55,7 @@ def double_dqn_target(
     done: torch.Tensor,
     q_next_online: torch.Tensor,
     q_next_target: torch.Tensor,
-    gamma: float,
+    gamma: float | torch.Tensor,
 ) -> torch.Tensor:
     """Double-DQN target (eqs. 4-5 of paper 000; van Hasselt et al.) for every head.
 
@@ -65,10 +65,14 @@ def double_dqn_target(
 
     Args:
         reward, done: ``(batch,)``; ``done`` is 1 for terminal transitions (not truncations).
+        gamma: the discount, a float or a ``(batch,)`` tensor (``gamma**k`` for the k-step
+            returns of an n-step replay).
         q_next_online, q_next_target: ``(batch, n_heads, n_actions)``.
     Returns:
         ``(batch, n_heads)`` targets.
     """
     best = q_next_online.argmax(dim=-1, keepdim=True)
     q_eval = q_next_target.gather(-1, best).squeeze(-1)
+    if isinstance(gamma, torch.Tensor):
+        gamma = gamma.unsqueeze(-1)
     return reward.unsqueeze(-1) + gamma * (1.0 - done.unsqueeze(-1)) * q_eval

@@ -55,6 +55,7 @@ DEFAULTS: dict[str, Any] = {
     "refine_every": None,  # slots between searches; None = train_interval (Algorithm 1)
     "slots_per_layout": 10,  # new layout (env reset) every this many training slots
     "permute_iotds": True,  # IoTD relabelling augmentation of the minibatches
+    "gain_skip": True,  # diagonal skip connection input i -> output i (networks.py)
 }
 
 
@@ -116,7 +117,7 @@ class DIRSAgent(Agent):
             self.n_mec, self.layers, lr=o["lr"], lambda1=o["lambda1"], lambda2=o["lambda2"],
             buffer_size=o["buffer_size"], batch_size=o["batch_size"], eps_agent=o["eps_agent"],
             eps_demo=o["eps_demo"], priority_tau=o["priority_tau"],
-            permute_iotds=o["permute_iotds"],
+            permute_iotds=o["permute_iotds"], gain_skip=o["gain_skip"],
         )
 
     # -- acting -----------------------------------------------------------------------

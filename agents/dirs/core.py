@@ -39,10 +39,11 @@ class DIRSLearner:
         eps_demo: float = 0.02,
         priority_tau: float = 0.6,
         permute_iotds: bool = True,
+        gain_skip: bool = True,
     ) -> None:
         self.n_mec = int(n_mec)
         self.n_iotd = int(layers[0])
-        self.net = AgentEnsemble(n_mec, layers)
+        self.net = AgentEnsemble(n_mec, layers, gain_skip=gain_skip)
         self.optimizer = torch.optim.Adam(self.net.parameters(), lr=lr)
         self.lambda1 = float(lambda1)
         self.lambda2 = float(lambda2)

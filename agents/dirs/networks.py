@@ -5,6 +5,12 @@ probability that IoTD ``i`` offloads to MEC ``j`` (layer sizes 30-80-60-30, 180-
 200-300-250-200 in section V). The M networks are independent (own weights, own inputs); they
 are stored as stacked weight tensors ``(M, in, out)`` so one batched matrix product runs all
 of them at once, which is the same computation as M separate networks.
+
+Addition to the paper (``gain_skip=True``, see docs/agents/dirs.md): a per-agent diagonal
+skip connection ``w_j * x_ij + b_j`` from input ``i`` to output ``i``. With the layouts
+changing from episode to episode, the label of IoTD ``i`` depends mostly on its own gain;
+a plain dense network has to learn that diagonal for each of the N coordinates and, under the
+paper's L2 penalty, stays at the base rate for the 500 pre-training iterations.
 """
 
 from __future__ import annotations
@@ -16,10 +22,15 @@ import torch
 from torch import nn
 
 
+SKIP_SCALE = 5.0
+"""The skip weight multiplies ``5 x`` so that Adam (steps of about ``lr``) moves the skip
+logit as fast as the dense layers'."""
+
+
 class AgentEnsemble(nn.Module):
     """M independent MLPs with ReLU hidden layers; ``forward`` returns logits ``(B, M, N)``."""
 
-    def __init__(self, n_agents: int, layers: tuple[int, ...]) -> None:
+    def __init__(self, n_agents: int, layers: tuple[int, ...], gain_skip: bool = True) -> None:
         super().__init__()
         if len(layers) < 2:
             raise ValueError(f"layers needs at least input and output sizes, got {layers}")
@@ -33,14 +44,23 @@ class AgentEnsemble(nn.Module):
             self.biases.append(nn.Parameter(torch.empty(n_agents, fan_out)))
             nn.init.uniform_(self.weights[-1], -bound, bound)
             nn.init.uniform_(self.biases[-1], -bound, bound)
+        self.gain_skip = bool(gain_skip)
+        if self.gain_skip:
+            if self.layers[0] != self.layers[-1]:
+                raise ValueError(f"gain_skip needs as many outputs as inputs, got {self.layers}")
+            self.skip_weight = nn.Parameter(torch.zeros(n_agents, 1))
+            self.skip_bias = nn.Parameter(torch.zeros(n_agents, 1))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``x`` (B, M, N): agent j's input in ``x[:, j]``; logits of the same shape."""
+        inputs = x
         last = len(self.weights) - 1
         for k, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
             x = torch.einsum("bmi,mio->bmo", x, w) + b
             if k < last:
                 x = torch.relu(x)
+        if self.gain_skip:
+            x = x + SKIP_SCALE * self.skip_weight * inputs + self.skip_bias
         return x
 
     def l2_per_agent(self) -> torch.Tensor:
@@ -48,6 +68,8 @@ class AgentEnsemble(nn.Module):
         total = torch.zeros(self.n_agents)
         for w, b in zip(self.weights, self.biases, strict=True):
             total = total + w.pow(2).sum(dim=(1, 2)) + b.pow(2).sum(dim=1)
+        if self.gain_skip:
+            total = total + (self.skip_weight.pow(2) + self.skip_bias.pow(2)).sum(dim=1)
         return total
 
 

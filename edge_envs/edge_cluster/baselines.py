@@ -5,8 +5,9 @@
   communication graph by METIS [42] (``pymetis``), parts matched to servers by minimum total
   member-to-server distance (``scipy.optimize.linear_sum_assignment``).
 * Oracle (ours, no paper has it): :func:`oracle_actions` knows where the vehicles will be
-  after the step and searches the core actions that maximise the next reward, scoring every
-  candidate with the model's own reward code.
+  after the step and searches the core actions that maximise the next reward (exhaustive
+  for up to 4 servers, greedy coordinate search beyond), scoring every candidate with the
+  model's own reward formulas.
 """
 
 from __future__ import annotations
@@ -14,7 +15,15 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from edge_envs.edge_cluster.model import N_ACTIONS, STAY, EdgeClusterModel, squared_distances
+from edge_envs.edge_cluster.model import (
+    N_ACTIONS,
+    STAY,
+    EdgeClusterModel,
+    node_data_bytes,
+    score_candidates,
+    sensing_nodes,
+    squared_distances,
+)
 
 
 def metis_labelling(
@@ -53,36 +62,56 @@ def metis_labelling(
     return to_server[parts]
 
 
-def _key(model: EdgeClusterModel, actions: np.ndarray) -> tuple[float, float]:
-    # Reward first; the unclipped factors break ties so the search can leave a plateau
-    # where a clipped factor makes every candidate's reward 0.
-    s = model.preview(actions)
-    return s.reward, s.balance_hops_raw + s.balance_data_raw
+def score_next(model: EdgeClusterModel, core_actions: np.ndarray) -> tuple[np.ndarray, ...]:
+    """``(reward, gamma_raw + delta_raw)`` of ``K`` candidate action vectors ``(K, n)`` on the
+    next vehicle positions (privileged), by the model's own scoring formulas.
+
+    Candidates that produce the same clustering (same heads and labels) are scored once.
+    """
+    m = model
+    heads, labels = m.cluster_candidates(core_actions)
+    sensing = sensing_nodes(m.node_positions, m.next_vehicle_positions, m.params.sensing_range_m)
+    data = node_data_bytes(sensing, m.params)
+    _, first, inverse = np.unique(np.concatenate([heads, labels], axis=1), axis=0,
+                                  return_index=True, return_inverse=True)
+    s = score_candidates(labels[first], heads[first], data, m.graph, m.params)
+    inverse = inverse.reshape(-1)
+    return s["reward"][inverse], (s["gamma_raw"] + s["delta_raw"])[inverse]
 
 
-def oracle_actions(model: EdgeClusterModel, sweeps: int = 3) -> np.ndarray:
-    """Per-core actions maximising the next reward, by greedy coordinate search.
+def _best(reward: np.ndarray, tie: np.ndarray) -> int:
+    # Highest reward; among equal rewards the highest unclipped Gamma + Delta (so a search
+    # can leave a plateau where a clipped factor makes every reward 0); then the first.
+    return int(np.lexsort((np.arange(len(reward)), -tie, -reward))[0])
 
-    Starts from "every core Stays"; in each sweep, for core 1..n in turn, tries its 7 actions
-    with the other cores' choices fixed and keeps the best (strict improvements only, so the
-    result is never worse than Stay). Stops after ``sweeps`` sweeps or a sweep without
-    improvement. Every candidate is scored by :meth:`EdgeClusterModel.preview`, i.e. the
-    env's own reward code on the next vehicle positions (privileged knowledge).
+
+def oracle_actions(
+    model: EdgeClusterModel, sweeps: int = 3, exhaustive_limit: int = 2401
+) -> np.ndarray:
+    """Per-core actions maximising the next reward.
+
+    If ``7 ** n <= exhaustive_limit`` (n <= 4 servers by default, every paper scenario) all
+    joint actions are scored in one batch. Otherwise greedy coordinate search: start from
+    "every core Stays"; in each sweep, for core 1..n in turn, score its 7 actions with the
+    other cores' choices fixed and keep the best if it beats the current choice; stop after
+    ``sweeps`` sweeps or a sweep without improvement. Ties: reward, then the unclipped
+    ``Gamma + Delta``, then the current choice / all-Stay / the lowest action index.
     """
     n = model.params.n_servers
-    actions = np.full(n, STAY, dtype=np.int64)
-    best = _key(model, actions)
+    stay = np.full(n, STAY, dtype=np.int64)
+    if N_ACTIONS**n <= exhaustive_limit:
+        grid = np.indices((N_ACTIONS,) * n).reshape(n, -1).T
+        candidates = np.concatenate([stay[None], grid])
+        return candidates[_best(*score_next(model, candidates))].copy()
+    actions = stay
     for _ in range(sweeps):
         improved = False
         for i in range(n):
-            for a in range(N_ACTIONS):
-                if a == actions[i]:
-                    continue
-                trial = actions.copy()
-                trial[i] = a
-                key = _key(model, trial)
-                if key > best:
-                    best, actions, improved = key, trial, True
+            candidates = np.repeat(actions[None], N_ACTIONS + 1, axis=0)
+            candidates[1:, i] = np.arange(N_ACTIONS)  # row 0: the current choice
+            k = _best(*score_next(model, candidates))
+            if k != 0 and candidates[k, i] != actions[i]:
+                actions, improved = candidates[k].copy(), True
         if not improved:
             break
     return actions
@@ -91,17 +120,10 @@ def oracle_actions(model: EdgeClusterModel, sweeps: int = 3) -> np.ndarray:
 def oracle_single_action(model: EdgeClusterModel) -> int:
     """``Discrete(7n)`` oracle: the best of all ``7n`` one-core actions (exhaustive).
 
-    Ties go to the lowest index among the best, with "all Stay" (index ``STAY``) tried first.
+    Ties go to "all Stay" (index ``STAY``), then to the lowest index.
     """
     n = model.params.n_servers
-    best_a, best = STAY, _key(model, np.full(n, STAY, dtype=np.int64))
-    for a in range(N_ACTIONS * n):
-        core, move = divmod(a, N_ACTIONS)
-        if move == STAY:
-            continue
-        trial = np.full(n, STAY, dtype=np.int64)
-        trial[core] = move
-        key = _key(model, trial)
-        if key > best:
-            best_a, best = a, key
-    return best_a
+    index = np.concatenate([[STAY], np.arange(N_ACTIONS * n)])
+    candidates = np.full((len(index), n), STAY, dtype=np.int64)
+    candidates[np.arange(len(index)), index // N_ACTIONS] = index % N_ACTIONS
+    return int(index[_best(*score_next(model, candidates))])

@@ -130,9 +130,29 @@ def mwvc_labels(node_positions: np.ndarray, heads: np.ndarray, weights: np.ndarr
 
     Compared on squared distances over squared weights (same argmin, no square root).
     """
-    d2 = squared_distances(node_positions, node_positions[heads])
-    labels = np.argmin(d2 / (np.asarray(weights) ** 2), axis=1)
-    labels[heads] = np.arange(len(heads))
+    return mwvc_labels_batch(node_positions, np.asarray(heads)[None], np.asarray(weights)[None])[0]
+
+
+def select_heads_batch(node_positions: np.ndarray, cores: np.ndarray) -> np.ndarray:
+    """:func:`select_heads` for ``K`` candidate core sets ``(K, n, 2)`` -> ``(K, n)``."""
+    dx = cores[:, :, None, 0] - node_positions[None, None, :, 0]
+    dy = cores[:, :, None, 1] - node_positions[None, None, :, 1]
+    heads = (dx * dx + dy * dy).argmin(axis=2)
+    ordered = np.sort(heads, axis=1)
+    for k in np.flatnonzero((ordered[:, 1:] == ordered[:, :-1]).any(axis=1)):
+        heads[k] = select_heads(node_positions, cores[k])
+    return heads
+
+
+def mwvc_labels_batch(
+    node_positions: np.ndarray, heads: np.ndarray, weights: np.ndarray
+) -> np.ndarray:
+    """:func:`mwvc_labels` for ``K`` candidates: heads and weights ``(K, n)`` -> ``(K, M)``."""
+    hp = node_positions[heads]  # (K, n, 2)
+    dx = node_positions[None, :, None, 0] - hp[:, None, :, 0]
+    dy = node_positions[None, :, None, 1] - hp[:, None, :, 1]
+    labels = np.argmin((dx * dx + dy * dy) / (weights[:, None, :] ** 2), axis=2)
+    labels[np.arange(len(heads))[:, None], heads] = np.arange(heads.shape[1])
     return labels
 
 
@@ -209,6 +229,28 @@ class ClusterGraph:
                         limit=float(self.n_nodes))
 
 
+    def hops_to_heads_batch(self, labels: np.ndarray, heads: np.ndarray) -> np.ndarray:
+        """:meth:`hops_to_heads` for ``U`` labellings at once: ``(U, M)`` labels and
+        ``(U, n)`` heads -> ``(U, M)`` hop distances.
+
+        The ``U`` masked copies of the graph form one block-diagonal graph, searched by one
+        multi-source ``dijkstra(..., unweighted=True, min_only=True)`` call.
+        """
+        n_copies, m = labels.shape
+        lab = labels.astype(np.int32, copy=False)
+        inside = np.take(lab, self.rows, axis=1) == np.take(lab, self.cols, axis=1)
+        offset = (np.arange(n_copies, dtype=np.int64) * m)[:, None]
+        rows = (self.rows[None, :] + offset)[inside]
+        cols = (self.cols[None, :] + offset)[inside]
+        size = n_copies * m
+        indptr = np.zeros(size + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=size), out=indptr[1:])
+        graph = csr_matrix((np.ones(len(cols)), cols, indptr), shape=(size, size))
+        sources = (heads + offset)[heads >= 0]
+        dist = dijkstra(graph, directed=True, indices=sources, unweighted=True, min_only=True)
+        return dist.reshape(n_copies, m)
+
+
 def in_cluster_hops(
     rows: np.ndarray, cols: np.ndarray, n_nodes: int, labels: np.ndarray, heads: np.ndarray
 ) -> np.ndarray:
@@ -216,17 +258,23 @@ def in_cluster_hops(
     return ClusterGraph(rows, cols, n_nodes).hops_to_heads(labels, heads)
 
 
-def balance_factor(values: np.ndarray) -> float:
-    """``1/n sum_i (1 - |x_i - mean(x)| / mean(x))``: eq. (1) for hops, eq. (2) for data.
+def balance_factors(values: np.ndarray) -> np.ndarray:
+    """Row-wise ``1/n sum_i (1 - |x_i - mean(x)| / mean(x))``: eq. (1) for hops, eq. (2)
+    for data, for a ``(U, n)`` array.
 
     Equals 1 when all ``x_i`` are equal and falls below 0 when the mean absolute deviation
-    exceeds the mean. An all-zero vector counts as perfectly balanced.
+    exceeds the mean. An all-zero row counts as perfectly balanced.
     """
     x = np.asarray(values, dtype=np.float64)
-    mean = x.mean()
-    if mean <= 0.0:
-        return 1.0
-    return float(np.mean(1.0 - np.abs(x - mean) / mean))
+    mean = x.mean(axis=-1, keepdims=True)
+    positive = mean > 0.0
+    ratio = np.abs(x - mean) / np.where(positive, mean, 1.0)
+    return np.where(positive[..., 0], np.mean(1.0 - ratio, axis=-1), 1.0)
+
+
+def balance_factor(values: np.ndarray) -> float:
+    """:func:`balance_factors` of one vector."""
+    return float(balance_factors(np.asarray(values, dtype=np.float64)[None])[0])
 
 
 @dataclass(frozen=True)
@@ -264,6 +312,40 @@ class ClusterScore:
     disconnected: np.ndarray
 
 
+def _score_rows(
+    labels: np.ndarray, dist: np.ndarray, data_bytes: np.ndarray, n: int,
+    params: EdgeClusterParams,
+) -> dict[str, np.ndarray]:
+    """Hops, data, Gamma, Delta and reward of ``U`` labellings ``(U, M)`` (sec. 4.1.3).
+
+    Hops: a member's message takes its in-cluster hop distance to the head plus one hop from
+    the head to the server, so ``b_i = sum_{v in c_i} (hops(v, h_i) + 1)`` (the head itself
+    counts 1). A member without a path to its head inside its cluster (``dist`` infinite) is
+    charged ``disconnected_penalty`` hops instead of the distance (its cluster's size, or
+    ``M``); its data still counts for its server. Data: ``d_i = sum_{v in c_i} bytes(v)``.
+    """
+    n_rows, m = labels.shape
+    flat = (labels + (np.arange(n_rows) * n)[:, None]).reshape(-1)
+    sizes = np.bincount(flat, minlength=n_rows * n).reshape(n_rows, n)
+    disconnected = ~np.isfinite(dist)
+    if params.disconnected_penalty == "cluster-size":
+        penalty = np.take_along_axis(sizes, labels, axis=1).astype(np.float64)
+    else:
+        penalty = np.full((n_rows, m), float(m))
+    node_hops = np.where(disconnected, penalty, dist) + 1.0
+    hops = np.bincount(flat, weights=node_hops.reshape(-1), minlength=n_rows * n)
+    data = np.bincount(flat, weights=np.tile(data_bytes, n_rows), minlength=n_rows * n)
+    hops, data = hops.reshape(n_rows, n), data.reshape(n_rows, n)
+    gamma_raw, delta_raw = balance_factors(hops), balance_factors(data)
+    if params.clip_factors:
+        gamma, delta = np.maximum(gamma_raw, 0.0), np.maximum(delta_raw, 0.0)
+    else:
+        gamma, delta = gamma_raw, delta_raw
+    return {"reward": gamma * delta, "gamma": gamma, "delta": delta, "gamma_raw": gamma_raw,
+            "delta_raw": delta_raw, "hops": hops, "data": data, "sizes": sizes,
+            "node_hops": node_hops, "disconnected": disconnected}
+
+
 def score_clusters(
     labels: np.ndarray,
     heads: np.ndarray,
@@ -271,51 +353,45 @@ def score_clusters(
     graph: ClusterGraph,
     params: EdgeClusterParams,
 ) -> ClusterScore:
-    """Score a node-to-cluster labelling with given heads (sec. 4.1.3).
-
-    Hops: a member's message takes its in-cluster hop distance to the head plus one hop from
-    the head to the server, so ``b_i = sum_{v in c_i} (hops(v, h_i) + 1)`` (the head itself
-    counts 1). A member without a path to its head inside its cluster is charged
-    ``disconnected_penalty`` hops instead of the distance (its cluster's size, or ``M``);
-    its data still counts for its server. Data: ``d_i = sum_{v in c_i} bytes(v)``.
-    """
+    """Score one node-to-cluster labelling with given heads (sec. 4.1.3; see
+    :func:`_score_rows` for the hop and data rules)."""
     n = len(heads)
-    n_nodes = len(labels)
-    sizes = np.bincount(labels, minlength=n)
     dist = graph.hops_to_heads(labels, heads)
-    disconnected = ~np.isfinite(dist)
-    if params.disconnected_penalty == "cluster-size":
-        penalty = sizes[labels].astype(np.float64)
-    else:
-        penalty = np.full(n_nodes, float(n_nodes))
-    node_hops = np.where(disconnected, penalty, dist) + 1.0
-    hops = np.bincount(labels, weights=node_hops, minlength=n)
-    data = np.bincount(labels, weights=data_bytes, minlength=n)
-    gamma_raw = balance_factor(hops)
-    delta_raw = balance_factor(data)
-    if params.clip_factors:
-        gamma, delta = max(gamma_raw, 0.0), max(delta_raw, 0.0)
-    else:
-        gamma, delta = gamma_raw, delta_raw
+    r = _score_rows(labels[None], dist[None], data_bytes, n, params)
+    disconnected = r["disconnected"][0]
+    data = r["data"][0]
     load = data / params.step_s
     return ClusterScore(
-        reward=float(gamma * delta),
-        balance_hops=float(gamma),
-        balance_data=float(delta),
-        balance_hops_raw=gamma_raw,
-        balance_data_raw=delta_raw,
-        hops_per_server=hops,
+        reward=float(r["reward"][0]),
+        balance_hops=float(r["gamma"][0]),
+        balance_data=float(r["delta"][0]),
+        balance_hops_raw=float(r["gamma_raw"][0]),
+        balance_data_raw=float(r["delta_raw"][0]),
+        hops_per_server=r["hops"][0],
         data_per_server=data,
-        cluster_sizes=sizes,
-        disconnected_per_server=np.bincount(labels, weights=disconnected, minlength=n).astype(
-            np.int64
-        ),
+        cluster_sizes=r["sizes"][0],
+        disconnected_per_server=np.bincount(labels[disconnected], minlength=n),
         head_load_bytes_per_s=load,
         heads_over_capacity=int(np.count_nonzero(load > params.link_bytes_per_s)),
-        node_hops=node_hops,
+        node_hops=r["node_hops"][0],
         node_data_bytes=data_bytes,
         disconnected=disconnected,
     )
+
+
+def score_candidates(
+    labels: np.ndarray,
+    heads: np.ndarray,
+    data_bytes: np.ndarray,
+    graph: ClusterGraph,
+    params: EdgeClusterParams,
+) -> dict[str, np.ndarray]:
+    """:func:`score_clusters` for ``U`` labellings ``(U, M)`` with heads ``(U, n)`` at once
+    (same formulas; used by searches such as the oracle). Returns arrays with a leading
+    ``U`` axis: ``reward``, ``gamma``, ``delta``, ``gamma_raw``, ``delta_raw``, ``hops``,
+    ``data``, ``sizes``, ``node_hops``, ``disconnected``."""
+    dist = graph.hops_to_heads_batch(labels, heads)
+    return _score_rows(labels, dist, data_bytes, heads.shape[1], params)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -487,6 +563,17 @@ class EdgeClusterModel:
         positions, i.e. privileged knowledge; used by the oracle)."""
         cores, weights = apply_core_actions(self.cores, self.weights, core_actions, self.params)
         return self.evaluate(cores, weights, self.next_vehicle_positions, self.labelling)
+
+    def cluster_candidates(self, core_actions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(heads, labels)`` of shapes ``(K, n)`` and ``(K, M)`` that ``K`` candidate
+        per-core action vectors ``(K, n)`` would produce from the current state."""
+        cores, weights = apply_core_actions(self.cores, self.weights, core_actions, self.params)
+        if self.labelling is None:
+            heads = select_heads_batch(self.node_positions, cores)
+            return heads, mwvc_labels_batch(self.node_positions, heads, weights)
+        heads = np.stack([heads_for_labelling(self.node_positions, self.labelling, c)
+                          for c in cores])
+        return heads, np.broadcast_to(self.labelling, (len(cores), len(self.labelling)))
 
     def _refresh(self) -> ClusterScore:
         self.heads, self.labels = self.cluster(self.cores, self.weights, self.labelling)

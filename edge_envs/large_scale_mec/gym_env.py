@@ -150,7 +150,8 @@ class LargeScaleMECEnv(gym.Env):
         last = self._last
         title = f"slot {self.model.slot}"
         if last is not None:
-            title += f"  objective {last.objective:.2f}  offloaded {np.count_nonzero(last.decision)}"
+            n_off = np.count_nonzero(last.decision)
+            title += f"  objective {last.objective:.2f}  offloaded {n_off}"
         return draw_frame(
             self.params.area_m, self.model.iotd_positions, self.model.mec_positions,
             None if last is None else last.decision, None if last is None else last.mec_load,

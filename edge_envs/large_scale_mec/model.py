@@ -17,7 +17,7 @@ solved exactly in :mod:`edge_envs.large_scale_mec.allocation`.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
@@ -129,6 +129,11 @@ class SlotCosts:
     weights: np.ndarray
     cost_table: np.ndarray
 
+    @property
+    def offload_tx_cost(self) -> np.ndarray:
+        """Alias of ``tx_cost``."""
+        return self.tx_cost
+
 
 @dataclass(frozen=True, eq=False)
 class SlotResult:
@@ -153,7 +158,6 @@ class SlotResult:
     cpu_allocation_hz: np.ndarray
     tx_power_w: np.ndarray
     mec_load: np.ndarray
-    extra: dict = field(default_factory=dict)
 
     @property
     def total_time_s(self) -> float:
