@@ -68,6 +68,9 @@ RUN = ["run", "--env", "BenchToy-v0", "--scenario", "tiny", "--agent", "toy-gree
         (["leaderboard", "--results", "/nonexistent/x"], "no results store"),
         (["reproduce", "nope"], "unknown paper 'nope'; valid: dirs, cluster"),
     ],
+    ids=["env", "agent", "factory", "preset", "scenario", "seeds", "eval-seeds", "overlap",
+         "override", "workers", "config", "preset-and-agent", "nothing", "no-agent",
+         "no-store", "paper"],
 )
 def test_argument_errors_exit_2_with_one_line(toy, capsys, tmp_path, argv, needle):
     code, out, err = run_cli(capsys, *argv, *(["--results", tmp_path] if argv[0] == "run"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gymnasium as gym
 import numpy as np
 import pytest
 
@@ -25,9 +26,18 @@ def test_declared_in_registry():
     assert isinstance(agent, D3QNAgent) and agent.learns
 
 
-def test_single_action_mode_is_refused():
-    with pytest.raises(ValueError, match="MultiDiscrete"):
-        D3QNAgent(small_env(action_mode="single"))
+def test_single_action_mode_reads_the_outputs_as_one_head():
+    agent = D3QNAgent(small_env(action_mode="single"), learning_starts=20, batch_size=8)
+    assert (agent.n_heads, agent.n_actions) == (1, 21)
+    agent.train(lambda: small_env(action_mode="single"), 60, seed=0)
+    env = small_env(action_mode="single")
+    obs, _ = env.reset(seed=0)
+    a = agent.act(obs)
+    assert isinstance(a, int) and env.action_space.contains(a)
+    boxed = gym.Wrapper(small_env())
+    boxed.action_space = gym.spaces.Box(0.0, 1.0, shape=(3,))
+    with pytest.raises(ValueError, match="MultiDiscrete or Discrete"):
+        D3QNAgent(boxed)
 
 
 def rollout(agent, env, seed, steps=30):

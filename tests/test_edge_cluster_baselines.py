@@ -11,7 +11,13 @@ import pytest
 import edge_envs  # noqa: F401
 from agents.registry import agents_for, make_agent
 from edge_envs.edge_cluster.baselines import metis_labelling, oracle_actions
-from edge_envs.edge_cluster.model import STAY
+from edge_envs.edge_cluster.model import (
+    STAY,
+    apply_core_actions,
+    node_data_bytes,
+    score_candidates,
+    sensing_nodes,
+)
 
 ENV_ID = "EdgeCluster-v0"
 
@@ -84,7 +90,7 @@ def test_oracle_never_loses_to_stay_and_beats_the_baselines():
     env.reset(seed=5)
     model = env.unwrapped.model
     for _ in range(10):
-        a = oracle_actions(model, sweeps=2)
+        a = oracle_actions(model)
         stay = model.preview(np.full(3, STAY)).reward
         chosen = model.preview(a).reward
         _, r, *_ = env.step(a)
@@ -122,14 +128,38 @@ def test_oracle_search_modes():
     env = gym.make(ENV_ID, scenario="servers-2", episode_steps=5)
     env.reset(seed=4)
     model = env.unwrapped.model
-    a = oracle_actions(model)  # 7^2 <= 343: exhaustive
+    a = oracle_actions(model)  # 7^2 <= 2401: exhaustive
     best = max(model.preview(np.array(c)).reward
                for c in itertools.product(range(7), repeat=2))
     assert model.preview(a).reward == best
     env4 = gym.make(ENV_ID, scenario="nodes-20", episode_steps=5)
     env4.reset(seed=4)
     m4 = env4.unwrapped.model
-    for _ in range(4):  # 7^4 > 343: greedy, never worse than Stay
-        a = oracle_actions(m4, sweeps=2)
+    for _ in range(4):  # greedy, never worse than Stay
+        a = oracle_actions(m4, sweeps=2, exhaustive_limit=0)
         assert m4.preview(a).reward >= m4.preview(np.full(4, STAY)).reward
         env4.step(a)
+
+
+def test_batch_clustering_and_scoring_match_the_step_code():
+    env = gym.make(ENV_ID, scenario="nodes-20")
+    env.reset(seed=6)
+    m = env.unwrapped.model
+    # force a head collision: cores 0 and 1 on the same node
+    m.cores = np.array(m.cores)
+    m.cores[1] = m.cores[0] = m.node_positions[3]
+    rng = np.random.default_rng(0)
+    actions = np.vstack([np.full(4, STAY), rng.integers(0, 7, (300, 4))])
+    heads, labels = m.cluster_candidates(actions)
+    data = node_data_bytes(sensing_nodes(m.node_positions, m.next_vehicle_positions, 6.0),
+                           m.params)
+    batch = score_candidates(labels, heads, data, m.graph, m.params)
+    for k, a in enumerate(actions):
+        cores, weights = apply_core_actions(m.cores, m.weights, a, m.params)
+        h, lab = m.cluster(cores, weights)
+        assert np.array_equal(h, heads[k]) and np.array_equal(lab, labels[k])
+        single = m.preview(a)
+        assert batch["reward"][k] == single.reward
+        assert np.array_equal(batch["hops"][k], single.hops_per_server)
+        assert np.array_equal(batch["data"][k], single.data_per_server)
+    assert len(set(heads[0].tolist())) == 4  # the collision was resolved

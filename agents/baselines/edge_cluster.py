@@ -61,9 +61,9 @@ class OracleAgent(Agent):
     """Privileged one-step oracle: knows the vehicles' next positions and picks the core
     actions that maximise the next reward, scoring candidates with the env model's own
     reward code (see ``edge_envs.edge_cluster.baselines.oracle_actions``): every joint
-    action when ``7 ** n <= exhaustive_limit`` (n <= 3 by default), else greedy coordinate
-    search over the 7 actions per core for up to ``sweeps`` sweeps; in ``single`` mode
-    always exhaustive over the ``7n`` actions.
+    action when ``7 ** n <= exhaustive_limit`` (n <= 4 by default, every paper scenario),
+    else greedy coordinate search over the 7 actions per core for up to ``sweeps`` sweeps;
+    in ``single`` mode always exhaustive over the ``7n`` actions.
 
     It maximises the next reward only: a reference for one-step play, not a proof of
     optimality over the episode (a planner could beat it).
@@ -72,7 +72,7 @@ class OracleAgent(Agent):
     name = "oracle"
     privileged = True
 
-    def __init__(self, env: gym.Env, sweeps: int = 3, exhaustive_limit: int = 343) -> None:
+    def __init__(self, env: gym.Env, sweeps: int = 3, exhaustive_limit: int = 2401) -> None:
         super().__init__(env, sweeps=sweeps, exhaustive_limit=exhaustive_limit)
         if int(sweeps) < 1:
             raise ValueError(f"sweeps must be a positive integer, got {sweeps!r}")

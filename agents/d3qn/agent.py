@@ -84,15 +84,19 @@ class D3QNAgent(Agent):
             lstm_updates=lstm_updates, rollout_mode=rollout_mode,
             use_adjacency=use_adjacency, n_step=n_step, seed=seed,
         )
-        if not isinstance(self.action_space, gym.spaces.MultiDiscrete):
-            raise ValueError(
-                f"{self.name} needs the MultiDiscrete action (action_mode='multi'), got "
-                f"{self.action_space}"
-            )
         self.params = env.unwrapped.params
         self.layout = env.unwrapped.observation_layout
-        self.n_heads = int(len(self.action_space.nvec))
-        self.n_actions = int(self.action_space.nvec[0])
+        if isinstance(self.action_space, gym.spaces.MultiDiscrete):
+            # One head of 7 actions per cluster-core; every core acts each step.
+            self.n_heads = int(len(self.action_space.nvec))
+            self.n_actions = int(self.action_space.nvec[0])
+        elif isinstance(self.action_space, gym.spaces.Discrete):
+            # action_mode="single": the same n x 7 outputs read as one head of 7n actions
+            # (one cluster-core acts per step, sec. 4.1.1).
+            self.n_heads, self.n_actions = 1, int(self.action_space.n)
+        else:
+            raise ValueError(f"{self.name} needs a MultiDiscrete or Discrete action, got "
+                             f"{self.action_space}")
         full = np.arange(int(np.prod(self.observation_space.shape)))
         adjacency = np.zeros(len(full), dtype=bool)
         adjacency[self.layout.adjacency] = True
@@ -173,7 +177,9 @@ class D3QNAgent(Agent):
             action = self._greedy(obs)
             explore = rng.random(self.n_heads) < eps
             action[explore] = rng.integers(0, self.n_actions, size=int(explore.sum()))
-            next_obs, reward, terminated, truncated, _ = env.step(action)
+            env_action = int(action[0]) if self.n_heads == 1 and not isinstance(
+                self.action_space, gym.spaces.MultiDiscrete) else action
+            next_obs, reward, terminated, truncated, _ = env.step(env_action)
             nstep.push(buffer, obs[self.features], action, reward, next_obs[self.features],
                        terminated, truncated)
             ep_return += reward
@@ -224,8 +230,13 @@ class D3QNAgent(Agent):
         # L-D3QN recompute which nodes would sense the vehicle in each predicted state.
         self.node_positions = np.array(env.unwrapped.node_positions, dtype=np.float64)
 
-    def act(self, observation: Any) -> np.ndarray:
-        obs = self.check_observation(observation).astype(np.float32)
+    def act(self, observation: Any):
+        action = self._act(self.check_observation(observation).astype(np.float32))
+        if isinstance(self.action_space, gym.spaces.Discrete):
+            return int(action[0])
+        return action
+
+    def _act(self, obs: np.ndarray) -> np.ndarray:
         if not self.uses_predictor or self.predictor is None:
             return self._greedy(obs)
         self.history.append(obs[self.layout.vehicle_xy] * self.params.area_m)

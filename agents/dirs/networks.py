@@ -21,7 +21,6 @@ import numpy as np
 import torch
 from torch import nn
 
-
 SKIP_SCALE = 5.0
 """The skip weight multiplies ``5 x`` so that Adam (steps of about ``lr``) moves the skip
 logit as fast as the dense layers'."""

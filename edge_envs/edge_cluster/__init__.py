@@ -31,7 +31,11 @@ SYSTEM = System(
     quick_scenario=QUICK_SCENARIO,
     reference_agent="oracle",
     # Trace scenarios train on the first 80 % of the trace; evaluate on the held-out part.
-    extra={"eval_overrides": {"trace_split": "test"}},
+    # 10x the paper's 80/4 network for the performance figures (benchmarks/perf.py).
+    extra={
+        "eval_overrides": {"trace_split": "test"},
+        "scale_10x": {"n_nodes": 800, "n_servers": 40},
+    },
 )
 
 

@@ -133,17 +133,6 @@ def mwvc_labels(node_positions: np.ndarray, heads: np.ndarray, weights: np.ndarr
     return mwvc_labels_batch(node_positions, np.asarray(heads)[None], np.asarray(weights)[None])[0]
 
 
-def select_heads_batch(node_positions: np.ndarray, cores: np.ndarray) -> np.ndarray:
-    """:func:`select_heads` for ``K`` candidate core sets ``(K, n, 2)`` -> ``(K, n)``."""
-    dx = cores[:, :, None, 0] - node_positions[None, None, :, 0]
-    dy = cores[:, :, None, 1] - node_positions[None, None, :, 1]
-    heads = (dx * dx + dy * dy).argmin(axis=2)
-    ordered = np.sort(heads, axis=1)
-    for k in np.flatnonzero((ordered[:, 1:] == ordered[:, :-1]).any(axis=1)):
-        heads[k] = select_heads(node_positions, cores[k])
-    return heads
-
-
 def mwvc_labels_batch(
     node_positions: np.ndarray, heads: np.ndarray, weights: np.ndarray
 ) -> np.ndarray:
@@ -566,14 +555,48 @@ class EdgeClusterModel:
 
     def cluster_candidates(self, core_actions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``(heads, labels)`` of shapes ``(K, n)`` and ``(K, M)`` that ``K`` candidate
-        per-core action vectors ``(K, n)`` would produce from the current state."""
-        cores, weights = apply_core_actions(self.cores, self.weights, core_actions, self.params)
-        if self.labelling is None:
-            heads = select_heads_batch(self.node_positions, cores)
-            return heads, mwvc_labels_batch(self.node_positions, heads, weights)
-        heads = np.stack([heads_for_labelling(self.node_positions, self.labelling, c)
-                          for c in cores])
-        return heads, np.broadcast_to(self.labelling, (len(cores), len(self.labelling)))
+        per-core action vectors ``(K, n)`` would produce from the current state.
+
+        Gives the same result as :meth:`cluster` after :func:`apply_core_actions` for each
+        candidate, but uses that a core has only 7 possible (position, weight) outcomes: the
+        nearest node and the weighted squared distances ``|v - h|^2 / w^2`` of all nodes are
+        computed once per outcome, and each candidate's MWVC labels are a running minimum
+        over its cores (strict ``<``, so ties go to the lowest core index as in
+        :func:`mwvc_labels`). Candidates whose cores share a nearest node are recomputed
+        with :func:`select_heads`.
+        """
+        actions = np.asarray(core_actions, dtype=np.int64)
+        n_cand, n = actions.shape
+        cols = np.arange(n)
+        every = np.broadcast_to(np.arange(N_ACTIONS)[:, None], (N_ACTIONS, n))
+        opt_cores, opt_weights = apply_core_actions(self.cores, self.weights, every,
+                                                    self.params)  # (7, n, 2), (7, n)
+        if self.labelling is not None:
+            heads = np.stack([heads_for_labelling(self.node_positions, self.labelling,
+                                                  opt_cores[a, cols]) for a in actions])
+            return heads, np.broadcast_to(self.labelling, (n_cand, len(self.labelling)))
+        nodes = self.node_positions
+        dx = opt_cores[:, :, None, 0] - nodes[None, None, :, 0]
+        dy = opt_cores[:, :, None, 1] - nodes[None, None, :, 1]
+        nearest = (dx * dx + dy * dy).argmin(axis=2)  # (7, n)
+        hp = nodes[nearest]
+        dx = nodes[None, None, :, 0] - hp[:, :, None, 0]
+        dy = nodes[None, None, :, 1] - hp[:, :, None, 1]
+        cost = (dx * dx + dy * dy) / (opt_weights[:, :, None] ** 2)  # (7, n, M)
+        heads = nearest[actions, cols]
+        best = cost[actions[:, 0], 0]
+        labels = np.zeros(best.shape, dtype=np.int64)
+        for i in range(1, n):
+            value = cost[actions[:, i], i]
+            better = value < best
+            best = np.where(better, value, best)
+            labels[better] = i
+        labels[np.arange(n_cand)[:, None], heads] = cols
+        ordered = np.sort(heads, axis=1)
+        for k in np.flatnonzero((ordered[:, 1:] == ordered[:, :-1]).any(axis=1)):
+            heads[k], labels[k] = self.cluster(opt_cores[actions[k], cols],
+                                               opt_weights[actions[k], cols])
+        return heads, labels
 
     def _refresh(self) -> ClusterScore:
         self.heads, self.labels = self.cluster(self.cores, self.weights, self.labelling)
