@@ -24,7 +24,9 @@ ALGORITHMS = ("ppo", "a2c", "dqn", "sac", "td3", "ddpg")
 # applying ``wrapper.observation`` / ``wrapper.action`` outside the env loop is exact.
 WRAPPERS: dict[str, Callable[[gym.Env], gym.Wrapper]] = {
     "flatten_observation": gym.wrappers.FlattenObservation,
-    "rescale_action": lambda env: gym.wrappers.RescaleAction(env, -1.0, 1.0),
+    "rescale_action": lambda env: gym.wrappers.RescaleAction(
+        env, np.float32(-1.0), np.float32(1.0)
+    ),
     "clip_action": gym.wrappers.ClipAction,
 }
 
@@ -61,6 +63,36 @@ class _CurveCallback:
                 return True
 
         return Callback()
+
+
+def fit_rollout(cls, hyperparams: dict[str, Any], budget_steps: int) -> dict[str, Any]:
+    """On-policy rollout sizes that keep SB3 within the step budget.
+
+    SB3's on-policy algorithms always finish a rollout of ``n_steps``, so a budget that is not a
+    multiple of ``n_steps`` would be overrun. We take the largest rollout length in
+    ``(n_steps / 2, n_steps]`` that divides the budget, else ``budget // rollouts`` with the
+    number of rollouts SB3 would run (at most ``budget`` steps in total), and, for PPO, the
+    minibatch as the largest divisor of ``n_steps`` not above the requested one.
+    """
+    import inspect
+
+    defaults = {
+        k: v.default
+        for k, v in inspect.signature(cls.__init__).parameters.items()
+        if v.default is not inspect.Parameter.empty
+    }
+    n_steps = int(hyperparams.get("n_steps", defaults["n_steps"]))
+    budget = max(1, int(budget_steps))
+    # Prefer a rollout length close to the requested one that divides the budget exactly.
+    exact = [d for d in range(min(n_steps, budget), n_steps // 2, -1) if budget % d == 0]
+    rollouts = max(1, -(-budget // n_steps))
+    fitted = {"n_steps": exact[0] if exact else max(1, budget // rollouts)}
+    if "batch_size" in defaults:
+        batch = min(int(hyperparams.get("batch_size", defaults["batch_size"])), fitted["n_steps"])
+        while fitted["n_steps"] % batch:
+            batch -= 1
+        fitted["batch_size"] = max(batch, 2) if fitted["n_steps"] > 1 else 1
+    return fitted
 
 
 class SB3Agent(Agent):
@@ -105,9 +137,12 @@ class SB3Agent(Agent):
             env = WRAPPERS[name](env)
         return env
 
-    def _new_model(self, env: gym.Env, seed: int):
+    def _new_model(self, env: gym.Env, seed: int, budget_steps: int | None = None):
         cls = _algorithm_class(self.algorithm)
-        return cls(self.policy, env, seed=seed, device="cpu", verbose=0, **self.hyperparams)
+        hyperparams = dict(self.hyperparams)
+        if budget_steps is not None and self.algorithm in ("ppo", "a2c"):
+            hyperparams.update(fit_rollout(cls, hyperparams, budget_steps))
+        return cls(self.policy, env, seed=seed, device="cpu", verbose=0, **hyperparams)
 
     def train(
         self,
@@ -121,7 +156,7 @@ class SB3Agent(Agent):
         start = time.perf_counter()
         env = Monitor(self._wrap(make_env()))
         env.reset(seed=seed)
-        self.model = self._new_model(env, seed)
+        self.model = self._new_model(env, seed, budget_steps)
         curve: list[tuple[int, float]] = []
         every = max(1, budget_steps // max(1, self.curve_points))
         self.model.learn(
@@ -157,9 +192,7 @@ class SB3Agent(Agent):
         if self.model is None:
             raise RuntimeError(f"{self.name}: train() or load() before act()")
         self.check_observation(observation)
-        action, _ = self.model.predict(
-            self._translate_observation(observation), deterministic=True
-        )
+        action, _ = self.model.predict(self._translate_observation(observation), deterministic=True)
         return self._translate_action(action)
 
     def save(self, path: str | Path) -> Path:

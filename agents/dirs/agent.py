@@ -27,7 +27,7 @@ import torch
 
 from agents.base import Agent, ProgressFn, TrainResult
 from agents.dirs.core import DIRSLearner
-from agents.dirs.levy import levy_flight_search
+from agents.dirs.levy import epsilon_search, levy_flight_search
 
 DEFAULTS: dict[str, Any] = {
     # paper 003, section V-A
@@ -46,15 +46,17 @@ DEFAULTS: dict[str, Any] = {
     "threshold": 0.4,  # th
     "n_demos": 256,  # sec. V-B: "the demonstration data quantity is set to 256" (paper 004)
     # not given by the paper (our choices, see docs/agents/dirs.md)
-    "lr": 1e-3,  # Keras' Adam default
+    "lr": 3e-3,
     "priority_tau": 0.6,  # tau of eq. (15), as in prioritised replay (Schaul et al.)
     "demo_beta": 1.0,  # "small beta" for the demonstrations
     "demo_population": 5,
     "demo_generations": 200,
     "step_scale": None,  # eta of eq. (18); None = N^(-1/beta) (levy.auto_step_scale)
-    "refine_every": None,  # slots between searches; None = train_interval (Algorithm 1)
+    "refine_every": 1,  # slots between searches (Algorithm 1: train_interval); see docs
     "slots_per_layout": 10,  # new layout (env reset) every this many training slots
     "permute_iotds": True,  # IoTD relabelling augmentation of the minibatches
+    "exploration": "levy",  # "levy" (Algorithm 4) or "epsilon" (Fig. 5's comparison)
+    "epsilon": 0.02,
     "gain_skip": True,  # diagonal skip connection input i -> output i (networks.py)
 }
 
@@ -98,6 +100,9 @@ class DIRSAgent(Agent):
         if unknown:
             raise ValueError(f"unknown DIRS option(s) {sorted(unknown)}; valid: "
                              f"{', '.join(sorted(DEFAULTS))}")
+        if config.get("exploration", "levy") not in ("levy", "epsilon"):
+            raise ValueError(f"exploration must be 'levy' or 'epsilon', got "
+                             f"{config['exploration']!r}")
         super().__init__(env, seed=seed, hidden=hidden, **config)
         self.params = env.unwrapped.params
         self.n_iotd, self.n_mec = self.params.n_iotd, self.params.n_mec
@@ -134,6 +139,11 @@ class DIRSAgent(Agent):
         """Lévy flight search (Algorithm 4) from ``start`` on ``state`` with the model's exact
         allocation as the fitness; the demonstration variant uses ``demo_*`` options."""
         o = self.options
+        if o["exploration"] == "epsilon" and not demo:
+            return epsilon_search(
+                start, self.n_mec, lambda d: model.evaluate_population(d, state), rng,
+                population=o["population"], generations=o["generations"], epsilon=o["epsilon"],
+            )
         return levy_flight_search(
             start, state.channel_gain, lambda d: model.evaluate_population(d, state), rng,
             population=o["demo_population"] if demo else o["population"],
@@ -179,7 +189,7 @@ class DIRSAgent(Agent):
                 pretrain_loss.append(learner.update(rng, with_agent_term=False).per_agent)
 
         # Algorithms 1 and 3: act with the vote; every phi slots refine, store and learn.
-        refine_every = int(o["refine_every"] or o["train_interval"])
+        refine_every = int(o["refine_every"])
         online_loss: list[list[float]] = []
         search_gain: list[float] = []
         t = 0

@@ -3,7 +3,8 @@
 The Lévy steps follow Mantegna's method as written in paper 004 (eqs. 20-22): a step is
 ``d = u / |v|^(1/beta)`` with ``u ~ N(0, sigma_u^2)``, ``v ~ N(0, 1)`` and
 
-    sigma_u = [Gamma(1 + beta) sin(pi beta / 2) / (Gamma((1 + beta) / 2) beta 2^((beta - 1) / 2))]^(1/beta).
+    sigma_u = [Gamma(1 + beta) sin(pi beta / 2)
+               / (Gamma((1 + beta) / 2) beta 2^((beta - 1) / 2))]^(1/beta).
 
 The search works on the integer part of the solution ``x = [a, f, p]`` (eq. 19): the
 continuous part (computing share and transmission power) is not searched but solved exactly
@@ -170,3 +171,35 @@ def classic_levy_search(
         history.append(float(fitness.min()))
     best = int(np.argmin(fitness))
     return SearchResult(parents[best].copy(), float(fitness[best]), first, history, evaluations)
+
+
+def epsilon_search(
+    start: np.ndarray,
+    n_servers: int,
+    evaluate: EvaluateFn,
+    rng: np.random.Generator,
+    *,
+    population: int = 5,
+    generations: int = 10,
+    epsilon: float = 0.02,
+) -> SearchResult:
+    """The epsilon-greedy exploration DIRS is compared with in Fig. 5 of paper 003.
+
+    Same budget and greedy selection as the Lévy search, but each IoTD of a candidate is
+    re-drawn uniformly in ``0..M`` with probability ``epsilon``, blind to the channel.
+    """
+    parents = np.repeat(np.atleast_2d(np.asarray(start, dtype=np.int64)), population, axis=0)
+    fitness = np.asarray(evaluate(parents), dtype=np.float64)
+    first = float(fitness.min())
+    history = []
+    for _ in range(generations):
+        flip = rng.random(parents.shape) < epsilon
+        candidates = np.where(flip, rng.integers(0, n_servers + 1, parents.shape), parents)
+        cand_fit = np.asarray(evaluate(candidates), dtype=np.float64)
+        better = cand_fit < fitness
+        parents[better] = candidates[better]
+        fitness[better] = cand_fit[better]
+        history.append(float(fitness.min()))
+    best = int(np.argmin(fitness))
+    return SearchResult(parents[best].copy(), float(fitness[best]), first, history,
+                        population * (generations + 1))

@@ -13,7 +13,9 @@ per server, and the vehicles' positions. Each step:
    server, ``Gamma`` (eq. (1)), ``Delta`` (eq. (2)) and the reward ``r = Gamma * Delta``.
 
 Any node-to-cluster labelling (e.g. the METIS baseline's) is scored by the same
-:func:`score_clusters`; see :meth:`EdgeClusterModel.set_labelling`.
+:func:`score_clusters`; see :meth:`EdgeClusterModel.set_labelling`. Searches (the oracle)
+score many candidates at once with :meth:`EdgeClusterModel.cluster_candidates` and
+:func:`score_candidates`, which share the formulas (``_score_rows``) and are tested equal.
 """
 
 from __future__ import annotations
@@ -154,7 +156,8 @@ def heads_for_labelling(
     :func:`select_heads` (a node nearer to ``o_i`` than ``h_i`` is another cluster's head).
     """
     n_clusters = len(cores)
-    d2 = ((node_positions - cores[labels]) ** 2).sum(axis=1)
+    diff = node_positions - cores[labels]
+    d2 = diff[:, 0] * diff[:, 0] + diff[:, 1] * diff[:, 1]
     order = np.lexsort((np.arange(len(labels)), d2, labels))
     sorted_labels = labels[order]
     first = order[np.r_[0, 1 + np.flatnonzero(np.diff(sorted_labels))]]
