@@ -47,9 +47,12 @@ def test_generator_follows_the_protocol_and_is_seeded():
         np.testing.assert_array_equal(runs[0], runs[1])
         assert runs[0].shape == (21, 2)
         assert runs[0].min() >= 0.0 and runs[0].max() <= 15.0
-    own = OwnStream(LSTMTraceGenerator(predictor, path), seed=1)
-    a = own.reset(np.random.default_rng(0), 15.0, 1)
-    b = own.reset(np.random.default_rng(0), 15.0, 1)
-    assert a.shape == (1, 2) and not np.array_equal(a, b) or a.shape == (1, 2)
+    # OwnStream ignores the env's stream: same own seed, different env seeds, same path.
+    paths = []
+    for env_seed in (0, 1):
+        own = OwnStream(LSTMTraceGenerator(predictor, path), seed=1)
+        start = own.reset(np.random.default_rng(env_seed), 15.0, 1)
+        paths.append(np.vstack([start] + [own.step() for _ in range(5)]))
+    np.testing.assert_array_equal(paths[0], paths[1])
     with pytest.raises(ValueError, match="mode"):
         LSTMTraceGenerator(predictor, path, mode="greedy")

@@ -119,3 +119,22 @@ def test_short_training_beats_random_and_local():
     local = 2.0 * 30  # (phi_T + phi_E kappa f0^2) F / f0 = 2 per IoTD
     assert dirs <= 0.97 * random_cost
     assert dirs <= 0.7 * local
+
+
+def test_admission_trims_the_vote_to_capacity():
+    env = make_env()
+    agent = DIRSAgent(env, seed=1)
+    # Bias every agent to request every IoTD: the vote then overloads both MECs.
+    with __import__("torch").no_grad():
+        agent.learner.net.skip_bias.fill_(10.0)
+    obs, _ = env.reset(seed=3)
+    agent.options["admission"] = False
+    voted = agent.act(obs)
+    agent.options["admission"] = True
+    admitted = agent.act(obs)
+    assert np.count_nonzero(voted) == 30
+    # F_max = 15e9, f0 = 1e9, equal tasks: at most 15 IoTDs get >= f0 on each MEC.
+    requested = np.bincount(voted, minlength=3)[1:]
+    assert np.bincount(admitted, minlength=3)[1:].tolist() == np.minimum(requested, 15).tolist()
+    assert requested.max() > 15  # the check did trim something
+    assert np.all((admitted == voted) | (admitted == 0))

@@ -3,6 +3,9 @@
 from agents.registry import AgentSpec
 
 _CLUSTER = ("EdgeCluster-v0",)
+# Sec. 4.1.1: "the D3QN model selects an action on a cluster-core at each time step", i.e.
+# the env's one-core-per-step view; the n x 7 outputs are read as one head of 7n actions.
+_SINGLE = {"EdgeCluster-v0": {"action_mode": "single"}}
 
 AGENTS = [
     AgentSpec(
@@ -10,6 +13,7 @@ AGENTS = [
         factory="agents.d3qn.agent:D3QNAgent",
         kind="paper",
         envs=_CLUSTER,
+        env_kwargs=_SINGLE,
         description="dueling double DQN, one Q-head per cluster-core (paper 000, sec. 4.1)",
     ),
     AgentSpec(
@@ -17,6 +21,7 @@ AGENTS = [
         factory="agents.d3qn.agent:LD3QNAgent",
         kind="paper",
         envs=_CLUSTER,
+        env_kwargs=_SINGLE,
         description="D3QN + LSTM move prediction, expected-Q action selection (eq. 6)",
     ),
     AgentSpec(
@@ -24,6 +29,7 @@ AGENTS = [
         factory="agents.d3qn.agent:LLD3QNAgent",
         kind="paper",
         envs=_CLUSTER,
+        env_kwargs=_SINGLE,
         description="L-D3QN trained on LSTM-generated vehicle traces (paper 000, sec. 4.2)",
     ),
 ]

@@ -6,7 +6,7 @@ AGENTS = [
     AgentSpec(
         name="maddpg",
         factory="agents.maddpg:MADDPGAgent",
-        kind="baseline",
+        kind="paper",
         envs=("LargeScaleMEC-v0",),
         description="MADDPG: one actor per MEC on its gain column, centralised critic, vote",
     ),

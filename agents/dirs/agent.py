@@ -28,6 +28,7 @@ import torch
 from agents.base import Agent, ProgressFn, TrainResult
 from agents.dirs.core import DIRSLearner
 from agents.dirs.levy import epsilon_search, levy_flight_search
+from agents.dirs.networks import vote
 
 DEFAULTS: dict[str, Any] = {
     # paper 003, section V-A
@@ -57,6 +58,8 @@ DEFAULTS: dict[str, Any] = {
     "permute_iotds": True,  # IoTD relabelling augmentation of the minibatches
     "exploration": "levy",  # "levy" (Algorithm 4) or "epsilon" (Fig. 5's comparison)
     "epsilon": 0.02,
+    "admission": True,  # each MEC keeps the IoTDs its capacity serves faster than local
+    "pos_weight": 2.0,  # weight of the offloading (positive) targets in the cross-entropy
     "gain_skip": True,  # diagonal skip connection input i -> output i (networks.py)
 }
 
@@ -114,6 +117,9 @@ class DIRSAgent(Agent):
         self.options = {**DEFAULTS, **config}
         self.seed = int(seed)
         self.learner = self._new_learner(self.seed)
+        from edge_envs.large_scale_mec.model import LargeScaleMECModel
+
+        self._admission_model = LargeScaleMECModel(self.params)  # capacities only, no episode
 
     def _new_learner(self, seed: int) -> DIRSLearner:
         torch.manual_seed(seed)
@@ -123,16 +129,32 @@ class DIRSAgent(Agent):
             buffer_size=o["buffer_size"], batch_size=o["batch_size"], eps_agent=o["eps_agent"],
             eps_demo=o["eps_demo"], priority_tau=o["priority_tau"],
             permute_iotds=o["permute_iotds"], gain_skip=o["gain_skip"],
+            pos_weight=o["pos_weight"],
         )
 
     # -- acting -----------------------------------------------------------------------
     def features(self, observation) -> np.ndarray:
         return gain_features(observation, self.n_iotd, self.n_mec)
 
+    def decide(self, observation) -> np.ndarray:
+        """The agents' outputs, the vote, then (``admission``) each MEC's capacity check."""
+        scores = self.learner.scores(self.features(observation))
+        decision = vote(scores)
+        if not self.options["admission"]:
+            return decision
+        from edge_envs.large_scale_mec.baselines import admit_within_capacity
+        from edge_envs.large_scale_mec.observation import decode_observation
+
+        state = decode_observation(observation, self.params)
+        # MEC j admits its requests by decreasing score while each admitted IoTD still gets
+        # at least the local CPU speed (the capacity rule of the paper's Random/Remote).
+        priority = np.argsort(np.argsort(-scores.max(axis=0)))
+        return admit_within_capacity(decision, state, self._admission_model, priority)
+
     def act(self, observation) -> np.ndarray:
         obs = self.check_observation(observation)
         with _one_thread():
-            return self.learner.decide(self.features(obs))
+            return self.decide(obs)
 
     # -- search helpers ---------------------------------------------------------------
     def refine(self, start, state, model, rng, *, demo: bool = False):
@@ -195,7 +217,7 @@ class DIRSAgent(Agent):
         t = 0
         while loop.steps < budget:
             x = self.features(loop.obs)
-            decision = learner.decide(x)
+            decision = self.decide(loop.obs)
             if t % refine_every == 0:
                 state = loop.state()
                 result = self.refine(decision, state, model, rng)

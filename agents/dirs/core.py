@@ -40,6 +40,7 @@ class DIRSLearner:
         priority_tau: float = 0.6,
         permute_iotds: bool = True,
         gain_skip: bool = True,
+        pos_weight: float = 1.0,
     ) -> None:
         self.n_mec = int(n_mec)
         self.n_iotd = int(layers[0])
@@ -49,6 +50,7 @@ class DIRSLearner:
         self.lambda2 = float(lambda2)
         self.batch_size = int(batch_size)
         self.permute_iotds = bool(permute_iotds)
+        self.pos_weight = torch.tensor(float(pos_weight))
         self.replay = PrioritisedReplay(
             buffer_size, (n_mec, self.n_iotd), self.n_iotd,
             eps_agent=eps_agent, eps_demo=eps_demo, tau=priority_tau,
@@ -104,7 +106,8 @@ class DIRSLearner:
         priorities.
         """
         logits = self.net(self._standardise(x))
-        ce = F.binary_cross_entropy_with_logits(logits, labels, reduction="none").mean(dim=2)
+        ce = F.binary_cross_entropy_with_logits(
+            logits, labels, reduction="none", pos_weight=self.pos_weight).mean(dim=2)
         demo_f = demo.float()[:, None]
         n_demo = demo_f.sum()
         n_agent = (1.0 - demo_f).sum()

@@ -143,20 +143,9 @@ class LargeScaleMECEnv(gym.Env):
     def render(self):
         if self.render_mode is None:
             return None
-        from edge_envs.large_scale_mec.render import draw_frame
+        from edge_envs.large_scale_mec.render import draw_model
 
-        if self.model.iotd_positions is None:
-            raise RuntimeError("call reset() before render()")
-        last = self._last
-        title = f"slot {self.model.slot}"
-        if last is not None:
-            n_off = np.count_nonzero(last.decision)
-            title += f"  objective {last.objective:.2f}  offloaded {n_off}"
-        return draw_frame(
-            self.params.area_m, self.model.iotd_positions, self.model.mec_positions,
-            None if last is None else last.decision, None if last is None else last.mec_load,
-            title,
-        )
+        return draw_model(self.model, self._last)
 
     # -- actions --------------------------------------------------------------------
     def _check_action(self, action) -> np.ndarray:

@@ -8,6 +8,22 @@ _SIZE_IN = 4.8
 _DPI = 100
 
 
+def draw_model(model, last) -> np.ndarray:
+    """The current slot of a :class:`LargeScaleMECModel`; ``last`` is the last ``SlotResult``
+    (or ``None`` right after reset). Shared by the Gymnasium and PettingZoo shells."""
+    if model.iotd_positions is None:
+        raise RuntimeError("call reset() before render()")
+    title = f"slot {model.slot}"
+    if last is not None:
+        n_off = int(np.count_nonzero(last.decision))
+        title += f"  objective {last.objective:.2f}  offloaded {n_off}"
+    return draw_frame(
+        model.params.area_m, model.iotd_positions, model.mec_positions,
+        None if last is None else last.decision, None if last is None else last.mec_load,
+        title,
+    )
+
+
 def draw_frame(
     area_m: float,
     iotd_positions: np.ndarray,
