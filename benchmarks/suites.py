@@ -41,7 +41,7 @@ QUICK: dict[str, Any] = {
     "train_seeds": (0, 1),
     "eval_episodes": 5,
     "learners": ("sb3-ppo",),
-    "learner_budget_steps": 2_048,
+    "learner_budget_steps": 20_000,
 }
 
 # Per env id, scenario-field overrides that shorten the quick preset's episodes. Systems can
