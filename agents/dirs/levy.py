@@ -75,6 +75,34 @@ class SearchResult:
     evaluations: int = 0
 
 
+def _greedy_selection(
+    parents: np.ndarray,
+    fitness: np.ndarray,
+    evaluations: int,
+    generations: int,
+    propose: Callable[[int, np.ndarray], np.ndarray],
+    evaluate: EvaluateFn,
+) -> SearchResult:
+    """The loop the searches share: per generation ``g``, ``propose(g, parents)`` gives one
+    candidate per parent; a candidate replaces its parent only if strictly better (greedy
+    selection, eq. 23 of paper 003). Unchanged candidates are not evaluated again."""
+    first = float(fitness.min())
+    history = []
+    for g in range(generations):
+        candidates = propose(g, parents)
+        moved = (candidates != parents).any(axis=1)
+        if moved.any():
+            cand_fit = np.asarray(evaluate(candidates[moved]), dtype=np.float64)
+            evaluations += int(moved.sum())
+            better = cand_fit < fitness[moved]
+            idx = np.flatnonzero(moved)[better]
+            parents[idx] = candidates[idx]
+            fitness[idx] = cand_fit[better]
+        history.append(float(fitness.min()))
+    best = int(np.argmin(fitness))
+    return SearchResult(parents[best].copy(), float(fitness[best]), first, history, evaluations)
+
+
 def levy_flight_search(
     start: np.ndarray,
     channel_gain: np.ndarray,
@@ -115,26 +143,16 @@ def levy_flight_search(
     else:
         fitness = np.asarray(evaluate(parents), dtype=np.float64)
         evaluations = parents.shape[0]
-    first = float(fitness.min())
-    history = []
-    for g in range(generations):
+
+    def propose(g: int, parents: np.ndarray) -> np.ndarray:
         weight = 2.0 - 2.0 * g / generations
         steps = weight * eta * np.abs(levy_steps(rng, beta, parents.shape))
         mutate = steps > normalised_gain(h, parents)
         cross = steps > threshold
         change = mutate & cross
-        candidates = np.where(change, rng.integers(0, m + 1, parents.shape), parents)
-        moved = change.any(axis=1)
-        if moved.any():
-            cand_fit = np.asarray(evaluate(candidates[moved]), dtype=np.float64)
-            evaluations += int(moved.sum())
-            better = cand_fit < fitness[moved]
-            idx = np.flatnonzero(moved)[better]
-            parents[idx] = candidates[idx]
-            fitness[idx] = cand_fit[better]
-        history.append(float(fitness.min()))
-    best = int(np.argmin(fitness))
-    return SearchResult(parents[best].copy(), float(fitness[best]), first, history, evaluations)
+        return np.where(change, rng.integers(0, m + 1, parents.shape), parents)
+
+    return _greedy_selection(parents, fitness, evaluations, generations, propose, evaluate)
 
 
 def classic_levy_search(
@@ -157,20 +175,12 @@ def classic_levy_search(
     if parents.shape[0] == 1:
         parents = np.repeat(parents, population, axis=0)
     fitness = np.asarray(evaluate(parents), dtype=np.float64)
-    first = float(fitness.min())
-    history = []
-    evaluations = parents.shape[0]
-    for _ in range(generations):
+
+    def propose(g: int, parents: np.ndarray) -> np.ndarray:
         moved = parents + step_scale * levy_steps(rng, beta, parents.shape)
-        candidates = np.clip(np.rint(moved), 0, n_servers).astype(np.int64)
-        cand_fit = np.asarray(evaluate(candidates), dtype=np.float64)
-        evaluations += candidates.shape[0]
-        better = cand_fit < fitness
-        parents[better] = candidates[better]
-        fitness[better] = cand_fit[better]
-        history.append(float(fitness.min()))
-    best = int(np.argmin(fitness))
-    return SearchResult(parents[best].copy(), float(fitness[best]), first, history, evaluations)
+        return np.clip(np.rint(moved), 0, n_servers).astype(np.int64)
+
+    return _greedy_selection(parents, fitness, parents.shape[0], generations, propose, evaluate)
 
 
 def epsilon_search(
@@ -190,16 +200,9 @@ def epsilon_search(
     """
     parents = np.repeat(np.atleast_2d(np.asarray(start, dtype=np.int64)), population, axis=0)
     fitness = np.asarray(evaluate(parents), dtype=np.float64)
-    first = float(fitness.min())
-    history = []
-    for _ in range(generations):
+
+    def propose(g: int, parents: np.ndarray) -> np.ndarray:
         flip = rng.random(parents.shape) < epsilon
-        candidates = np.where(flip, rng.integers(0, n_servers + 1, parents.shape), parents)
-        cand_fit = np.asarray(evaluate(candidates), dtype=np.float64)
-        better = cand_fit < fitness
-        parents[better] = candidates[better]
-        fitness[better] = cand_fit[better]
-        history.append(float(fitness.min()))
-    best = int(np.argmin(fitness))
-    return SearchResult(parents[best].copy(), float(fitness[best]), first, history,
-                        population * (generations + 1))
+        return np.where(flip, rng.integers(0, n_servers + 1, parents.shape), parents)
+
+    return _greedy_selection(parents, fitness, parents.shape[0], generations, propose, evaluate)
