@@ -1,0 +1,105 @@
+"""Hypothesis strategies over the scenario parameters of every registered environment.
+
+Each strategy draws keyword overrides for ``gym.make(env_id, **overrides)`` anywhere inside
+the validated ranges (sizes kept small so a test example runs in milliseconds). A test
+asserts that every registered id has an entry, so a new environment cannot skip the
+property tests.
+"""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+from edge_envs.edge_cluster.params import (
+    ACTION_MODES as CLUSTER_ACTION_MODES,
+)
+from edge_envs.edge_cluster.params import (
+    DISCONNECTED_PENALTIES,
+    TRACE_SPLITS,
+)
+from edge_envs.large_scale_mec.params import (
+    ACTION_MODES as MEC_ACTION_MODES,
+)
+from edge_envs.large_scale_mec.params import (
+    ALLOCATIONS,
+    IOTD_DISTRIBUTIONS,
+    REWARDS,
+    TASK_TYPES,
+)
+
+# "generator" needs a user object; every other mobility model is drawn.
+CLUSTER_MOBILITY = ("two-point", "random-direction", "random-reflection", "trace")
+
+
+def _floats(low: float, high: float) -> st.SearchStrategy[float]:
+    return st.floats(low, high, allow_nan=False, allow_infinity=False)
+
+
+@st.composite
+def edge_cluster_overrides(draw) -> dict:
+    n_nodes = draw(st.integers(1, 40))
+    weight_min = draw(_floats(0.05, 1.0).filter(lambda w: w > 0.05))
+    return {
+        "area_m": draw(_floats(1.0, 40.0)),
+        "n_nodes": n_nodes,
+        "n_servers": draw(st.integers(1, min(6, n_nodes))),
+        "comm_range_m": draw(_floats(0.1, 10.0)),
+        "sensing_range_m": draw(_floats(0.0, 12.0)),
+        "sensing_ratio": draw(_floats(1.0, 6.0)),
+        "n_vehicles": draw(st.integers(1, 3)),
+        "mobility": draw(st.sampled_from(CLUSTER_MOBILITY)),
+        "vehicle_speed_mps": draw(_floats(0.0, 5.0)),
+        "reflection_jitter_deg": draw(_floats(0.0, 89.0)),
+        "trace_split": draw(st.sampled_from(TRACE_SPLITS)),
+        "trace_train_fraction": draw(_floats(0.05, 1.0)),
+        "episode_steps": draw(st.integers(1, 30)),
+        "core_step_m": draw(_floats(0.0, 5.0)),
+        "shrink_factor": draw(_floats(0.1, 0.99)),
+        "expand_factor": draw(_floats(1.0, 3.0)),
+        "weight_min": weight_min,
+        "weight_max": draw(_floats(1.0, 10.0).filter(lambda w: w > weight_min)),
+        "clip_factors": draw(st.booleans()),
+        "disconnected_penalty": draw(st.sampled_from(DISCONNECTED_PENALTIES)),
+        "action_mode": draw(st.sampled_from(CLUSTER_ACTION_MODES)),
+    }
+
+
+@st.composite
+def large_scale_mec_overrides(draw) -> dict:
+    heterogeneous = draw(st.booleans())
+    cycles_low = draw(_floats(1e7, 5e9))
+    bits_low = draw(_floats(1e3, 1e7))
+    n_mec = draw(st.integers(1, 6))
+    allocation = draw(st.sampled_from(ALLOCATIONS))
+    # Cross-field rules of LargeScaleMECParams: k-means needs n_iotd >= n_mec, and the
+    # agent-chosen allocation needs the continuous action.
+    action_modes = ("scores",) if allocation == "agent" else MEC_ACTION_MODES
+    return {
+        "n_iotd": draw(st.integers(n_mec, 40)),
+        "n_mec": n_mec,
+        "area_m": draw(_floats(1.0, 500.0)),
+        "iotd_distribution": draw(st.sampled_from(IOTD_DISTRIBUTIONS)),
+        "levy_beta": draw(_floats(0.3, 2.0)),
+        "task_cycles": draw(_floats(1e6, 1e11)),
+        "task_bits": draw(_floats(1e3, 1e8)),
+        "heterogeneous": heterogeneous,
+        "task_cycles_range": (cycles_low, cycles_low * draw(_floats(1.0, 10.0))),
+        "task_bits_range": (bits_low, bits_low * draw(_floats(1.0, 10.0))),
+        "task_type": draw(st.sampled_from(TASK_TYPES)),
+        "f_local_hz": draw(_floats(1e8, 5e9)),
+        "f_max_hz": draw(_floats(1e8, 5e10)),
+        "p_max_w": draw(_floats(0.01, 5.0)),
+        "bandwidth_hz": draw(_floats(1e4, 1e8)),
+        "noise_w": draw(_floats(1e-15, 1e-9)),
+        "beta0": draw(_floats(1e-5, 1e-1)),
+        "episode_slots": draw(st.integers(1, 8)),
+        "reward": draw(st.sampled_from(REWARDS)),
+        "allocation": allocation,
+        "action_mode": draw(st.sampled_from(action_modes)),
+    }
+
+
+PARAM_STRATEGIES = {
+    "EdgeCluster-v0": edge_cluster_overrides(),
+    "LargeScaleMEC-v0": large_scale_mec_overrides(),
+}
