@@ -10,8 +10,9 @@ them without editing this file:
 
 * ``quick``: for every system in ``edge_envs.SYSTEMS``, its ``quick_scenario`` (shortened by
   the per-system overrides ``system.extra["quick_overrides"]`` and :data:`QUICK_ENV_OVERRIDES`),
-  every baseline/reference agent supporting it, ``random`` and the learners of
-  :data:`QUICK` (``sb3-ppo``) with a small budget.
+  every baseline/reference agent supporting it, ``random``, the learners of
+  :data:`QUICK` (``sb3-ppo``) and the system's paper agent (``QUICK["paper_agents"]``) with
+  small budgets.
 * ``paper-dirs``, ``paper-cluster``: every named (full-size) scenario of the paper's system,
   every registered agent supporting it, plus the paper's own agents (skipped with a warning
   while they are not registered). ``paper`` is both.
@@ -42,6 +43,12 @@ QUICK: dict[str, Any] = {
     "eval_episodes": 5,
     "learners": ("sb3-ppo",),
     "learner_budget_steps": 20_000,
+    # Per env id, the paper's own agent shown on the quick board and its training budget
+    # (env steps), sized so the preset stays a few minutes on 2 cores.
+    "paper_agents": {
+        "EdgeCluster-v0": {"d3qn": 20_000},
+        "LargeScaleMEC-v0": {"dirs": 3_000},
+    },
 }
 
 # Per env id, scenario-field overrides that shorten the quick preset's episodes. Systems can
@@ -153,6 +160,8 @@ def build_quick(systems: Mapping[str, Any] | None = None) -> Suite:
         choices = [AgentChoice(RANDOM_AGENT)] + [AgentChoice(n) for n in names]
         choices += [AgentChoice(n, budget_steps=QUICK["learner_budget_steps"]) for n in
                     QUICK["learners"]]
+        paper = dict(QUICK["paper_agents"].get(env_id, {}))
+        choices += [AgentChoice(n, budget_steps=int(b)) for n, b in paper.items()]
         entries.append(
             Entry(
                 env_id=env_id,
@@ -161,7 +170,7 @@ def build_quick(systems: Mapping[str, Any] | None = None) -> Suite:
                 train_seeds=tuple(QUICK["train_seeds"]),
                 eval_seeds=eval_seeds_for(QUICK["eval_episodes"]),
                 env_overrides=quick_overrides(system),
-                optional_agents=frozenset([RANDOM_AGENT, *QUICK["learners"]]),
+                optional_agents=frozenset([RANDOM_AGENT, *QUICK["learners"], *paper]),
             )
         )
     return Suite("quick", tuple(entries), PRESETS["quick"].description, tuple(warnings))
@@ -222,8 +231,8 @@ def build_paper(systems: Mapping[str, Any] | None = None) -> Suite:
 
 register_preset(
     "quick",
-    "every system's quick scenario, baselines + references + random + sb3-ppo (small budget), "
-    "2 training seeds, 5 evaluation episodes",
+    "every system's quick scenario, baselines + references + random + sb3-ppo and the paper "
+    "agent (small budgets), 2 training seeds, 5 evaluation episodes",
     build_quick,
 )
 for _name, (_env, _agents) in PAPER["papers"].items():

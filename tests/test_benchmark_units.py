@@ -117,6 +117,14 @@ def test_quick_preset_is_built_from_the_registries(toy, monkeypatch):
     assert [a.name for a in entries[1].agents] == ["random", "sb3-ppo"]
 
 
+def test_quick_preset_adds_the_paper_agent_with_its_own_budget(toy, monkeypatch):
+    monkeypatch.setitem(suites.QUICK, "paper_agents", {toy.ENV_ID: {"toy-learner": 123}})
+    entry = suites.get_preset("quick").entries[0]
+    assert [(a.name, a.budget_steps) for a in entry.agents][-2:] == [
+        ("sb3-ppo", suites.QUICK["learner_budget_steps"]), ("toy-learner", 123)]
+    assert "toy-learner" in entry.optional_agents
+
+
 def test_paper_presets_need_their_system(toy):
     with pytest.raises(ValueError, match="paper-dirs.*LargeScaleMEC-v0.*registered: BenchToy"):
         suites.get_preset("paper-dirs")
