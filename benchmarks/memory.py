@@ -113,7 +113,7 @@ def _row(r: MemoryRun) -> str:
             f"| {r.growth_mb:+.2f} | {r.peak_mb:.2f} |")
 
 
-def to_markdown(runs: Sequence[MemoryRun], limit_mb: float) -> str:
+def to_markdown(runs: Sequence[MemoryRun], limit_mb: float, note: str = "") -> str:
     lines = [
         "# Memory over long runs",
         "",
@@ -122,7 +122,8 @@ def to_markdown(runs: Sequence[MemoryRun], limit_mb: float) -> str:
         "traced with `tracemalloc` (Python allocations, numpy arrays included) after two "
         "warm-up episodes. Growth = traced size at the last of ten checkpoints minus the "
         f"first; the command fails above {limit_mb:g} MB. Wall-clock includes tracemalloc's "
-        "overhead (several times slower than `docs/performance.md`).",
+        "overhead (several times slower than `docs/performance.md`)."
+        + (f" {note}" if note else ""),
         "",
         "| run | steps | s | first MB | last MB | growth MB | peak MB |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
@@ -142,11 +143,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--limit-mb", type=float, default=4.0, help="allowed growth per run")
     parser.add_argument("--out", default="docs/memory.md", help="Markdown file to write")
     parser.add_argument("--print-only", action="store_true", help="print, do not write --out")
+    parser.add_argument("--note", default="", help="sentence added to the report's header")
     args = parser.parse_args(argv)
     if min(args.steps, args.pz_steps) < CHECKPOINTS:
         parser.error(f"--steps and --pz-steps must be at least {CHECKPOINTS}")
     runs = all_runs(args.steps, args.pz_steps, args.env)
-    text = to_markdown(runs, args.limit_mb)
+    text = to_markdown(runs, args.limit_mb, args.note)
     if not args.print_only:
         Path(args.out).write_text(text)
     bad = [r for r in runs if r.growth_mb > args.limit_mb]
