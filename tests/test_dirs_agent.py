@@ -128,6 +128,7 @@ def test_admission_trims_the_vote_to_capacity():
     with __import__("torch").no_grad():
         agent.learner.net.skip_bias.fill_(10.0)
     obs, _ = env.reset(seed=3)
+    agent.options["fill"] = False  # the trim alone (fill would move trimmed IoTDs elsewhere)
     agent.options["admission"] = False
     voted = agent.act(obs)
     agent.options["admission"] = True
@@ -138,3 +139,62 @@ def test_admission_trims_the_vote_to_capacity():
     assert np.bincount(admitted, minlength=3)[1:].tolist() == np.minimum(requested, 15).tolist()
     assert requested.max() > 15  # the check did trim something
     assert np.all((admitted == voted) | (admitted == 0))
+
+
+def test_fill_within_capacity_by_preference():
+    """Hand-worked case on dirs-2x30 (equal tasks: 15 IoTDs fit per 15 GHz MEC)."""
+    from edge_envs.large_scale_mec.baselines import fill_within_capacity
+
+    env = make_env()
+    env.reset(seed=4)
+    model = env.unwrapped.model
+    decision = np.r_[np.ones(10, dtype=np.int64), np.zeros(20, dtype=np.int64)]
+    idx = np.arange(30) / 100.0
+    preference = np.stack([1.0 + idx, idx])  # every IoTD prefers MEC 1, later IoTDs more
+    filled = fill_within_capacity(decision, model.state, model, preference)
+    # Round 0: the 20 local IoTDs propose to MEC 1, which has room for 5: it takes the 5 it
+    # prefers (29..25). Round 1: the other 15 propose to MEC 2, which takes all of them.
+    expected = np.r_[np.ones(10), np.full(15, 2), np.ones(5)].astype(np.int64)
+    assert filled.tolist() == expected.tolist()
+    # Nothing to fill when the MECs are full; offloaded IoTDs never move.
+    assert fill_within_capacity(expected, model.state, model, preference).tolist() == \
+        expected.tolist()
+
+
+def test_fill_offloads_what_the_vote_leaves_local():
+    env = make_env()
+    agent = DIRSAgent(env, seed=1)
+    with __import__("torch").no_grad():
+        agent.learner.net.skip_bias.fill_(-10.0)  # no agent requests anything
+    obs, _ = env.reset(seed=3)
+    agent.options["fill"] = False
+    assert np.count_nonzero(agent.act(obs)) == 0
+    agent.options["fill"] = True
+    filled = agent.act(obs)
+    counts = np.bincount(filled, minlength=3)
+    # 30 IoTDs, 2 x 15 places: everyone offloads, no MEC over capacity.
+    assert counts[0] == 0 and counts[1:].max() <= 15
+
+
+def test_fill_keeps_every_mec_within_capacity_with_unequal_tasks():
+    """Heterogeneous tasks (unequal weights): the filled decision passes the capacity test
+    unchanged, keeps the offloaded IoTDs where they were, and leaves no local IoTD that
+    would still fit on some MEC."""
+    from edge_envs.large_scale_mec.baselines import admit_within_capacity, fill_within_capacity
+
+    env = gym.make("LargeScaleMEC-v0", scenario="dirs-8x180-hetero")
+    env.reset(seed=5)
+    model = env.unwrapped.model
+    state = model.state
+    rng = np.random.default_rng(0)
+    start = admit_within_capacity(rng.integers(0, 9, 180), state, model, rng.permutation(180))
+    filled = fill_within_capacity(start, state, model, rng.random((8, 180)))
+    assert np.array_equal(admit_within_capacity(filled, state, model, np.arange(180)), filled)
+    assert np.all(filled[start > 0] == start[start > 0])
+    assert np.count_nonzero(filled) > np.count_nonzero(start)
+    w, f0 = state.compute_weights, model.params.f_local_hz
+    for i in np.flatnonzero(filled == 0):
+        for j in range(8):
+            members = w[filled == j + 1]
+            total, low = members.sum() + w[i], min(members.min(initial=np.inf), w[i])
+            assert total > model.f_max_hz[j] * low / f0 * (1 - 1e-9)

@@ -11,7 +11,9 @@ Training (:meth:`DIRSAgent.train`) follows Algorithm 1 of the paper:
    P=5, Gmax=10, beta=1.5, th=0.4), stored, and every agent makes ``updates_per_train`` Adam
    steps on a prioritised minibatch with the loss L2 (eq. (16)).
 
-Inference (:meth:`DIRSAgent.act`) uses the M agent networks and the vote only; the env then
+Inference (:meth:`DIRSAgent.act`) uses the M agent networks, the vote and two per-MEC
+capacity rules (``admission`` trims an overloaded MEC, ``fill`` lets a MEC with room take local
+IoTDs by its agent's scores; our additions, docs/agents/dirs.md), no search; the env then
 applies the exact compute/power allocation of the decision (sub-problem (13)).
 """
 
@@ -59,6 +61,7 @@ DEFAULTS: dict[str, Any] = {
     "exploration": "levy",  # "levy" (Algorithm 4) or "epsilon" (Fig. 5's comparison)
     "epsilon": 0.02,
     "admission": True,  # each MEC keeps the IoTDs its capacity serves faster than local
+    "fill": True,  # MECs with spare capacity then take local IoTDs by their agents' scores
     "pos_weight": 2.0,  # weight of the offloading (positive) targets in the cross-entropy
     "gain_skip": True,  # diagonal skip connection input i -> output i (networks.py)
 }
@@ -137,19 +140,30 @@ class DIRSAgent(Agent):
         return gain_features(observation, self.n_iotd, self.n_mec)
 
     def decide(self, observation) -> np.ndarray:
-        """The agents' outputs, the vote, then (``admission``) each MEC's capacity check."""
+        """The agents' outputs, the vote, then each MEC's capacity rules: ``admission`` trims
+        an overloaded MEC, ``fill`` lets a MEC with spare capacity take local IoTDs."""
         scores = self.learner.scores(self.features(observation))
         decision = vote(scores)
-        if not self.options["admission"]:
+        if not (self.options["admission"] or self.options["fill"]):
             return decision
-        from edge_envs.large_scale_mec.baselines import admit_within_capacity
+        from edge_envs.large_scale_mec.baselines import (
+            admit_within_capacity,
+            fill_within_capacity,
+        )
         from edge_envs.large_scale_mec.observation import decode_observation
 
         state = decode_observation(observation, self.params)
-        # MEC j admits its requests by decreasing score while each admitted IoTD still gets
-        # at least the local CPU speed (the capacity rule of the paper's Random/Remote).
-        priority = np.argsort(np.argsort(-scores.max(axis=0)))
-        return admit_within_capacity(decision, state, self._admission_model, priority)
+        if self.options["admission"]:
+            # MEC j admits its requests by decreasing score while each admitted IoTD still
+            # gets at least the local CPU speed (the capacity rule of the paper's
+            # Random/Remote baselines).
+            priority = np.argsort(np.argsort(-scores.max(axis=0)))
+            decision = admit_within_capacity(decision, state, self._admission_model, priority)
+        if self.options["fill"]:
+            # The vote leaves IoTDs local that a MEC could still serve faster than their own
+            # CPU; each MEC with room takes them by its agent's score (same capacity rule).
+            decision = fill_within_capacity(decision, state, self._admission_model, scores)
+        return decision
 
     def act(self, observation) -> np.ndarray:
         obs = self.check_observation(observation)

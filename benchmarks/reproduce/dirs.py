@@ -59,6 +59,7 @@ PAPER_TABLE3 = {  # objective, time, energy, NRR vs PSO
 TABLE5_AGENTS = ("dirs", "pso", "de", "exact", "sb3-a2c", "sb3-ddpg", "maddpg", "greedy",
                  "random-mec", "local")
 SWEEP_AGENTS = ("dirs", "maddpg", "greedy", "random-mec", "local", "exact")
+SWEEP_COLUMNS = ("dirs", "dirs (vote only)", *SWEEP_AGENTS[1:])
 
 
 @dataclass(frozen=True)
@@ -152,32 +153,59 @@ def log(msg: str) -> None:
 
 
 # -- Table II and Fig. 3 -----------------------------------------------------------------
-def demonstrations(scenario: str, count: int, seed: int):
-    """``count`` demonstration pairs (features, decision), one layout every 10 slots."""
+def demonstrations(scenario: str, count: int, seed: int, labels: str = "search"):
+    """``count`` demonstration pairs (features, decision), one layout every 10 slots.
+
+    ``labels``: ``"search"`` (the demonstration Lévy search), ``"search2"`` (the same search
+    with another random stream) or ``"exact"`` (the optimum). The slots do not depend on the
+    decisions, so the same ``seed`` gives the same slots for every kind.
+    """
     from agents.dirs.agent import DIRSAgent, channel_start, gain_features
+    from edge_envs.large_scale_mec.baselines import exact_decision
 
     env = make_env(scenario)
     agent = DIRSAgent(env)
     model, p = env.unwrapped.model, env.unwrapped.params
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(seed + (10_000 if labels == "search2" else 0))
     xs, ds = [], []
     obs = None
     for k in range(count):
         if k % 10 == 0:
             obs, _ = env.reset(seed=seed * 100_000 + k)
         state = model.state
-        result = agent.refine(channel_start(state, model), state, model, rng, demo=True)
+        if labels == "exact":
+            decision = exact_decision(state, model).decision
+        else:
+            start = channel_start(state, model)
+            decision = agent.refine(start, state, model, rng, demo=True).decision
         xs.append(gain_features(obs, p.n_iotd, p.n_mec))
-        ds.append(result.decision)
-        obs, *_ = env.step(result.decision)
+        ds.append(decision)
+        obs, *_ = env.step(decision)
     return np.array(xs), np.array(ds)
+
+
+def _pretrained(p, x, d, lam: float):
+    import torch
+
+    from agents.dirs.agent import DEFAULTS
+    from agents.dirs.core import DIRSLearner
+
+    torch.manual_seed(0)
+    learner = DIRSLearner(p.n_mec, p.dnn_layers, lambda1=lam, lr=DEFAULTS["lr"],
+                          buffer_size=max(len(x), 1))
+    for xi, di in zip(x, d, strict=True):
+        learner.replay.add(xi, di, demo=True)
+    learner.fit_standardisation()
+    rng = np.random.default_rng(0)
+    for _ in range(DEFAULTS["pretrain_iters"]):
+        learner.update(rng, with_agent_term=False)
+    return learner
 
 
 def run_table2(s: Settings) -> dict:
     import torch
 
     from agents.dirs.agent import DEFAULTS
-    from agents.dirs.core import DIRSLearner
 
     scenario = "dirs-2x30"
     p = make_env(scenario).unwrapped.params
@@ -187,18 +215,23 @@ def run_table2(s: Settings) -> dict:
     torch.set_num_threads(1)
     for n in (64, 128, 256, 512):
         for label, lam in (("L1", DEFAULTS["lambda1"]), ("LD", 0.0)):
-            torch.manual_seed(0)
-            learner = DIRSLearner(p.n_mec, p.dnn_layers, lambda1=lam, lr=DEFAULTS["lr"],
-                                  buffer_size=max(n, 1))
-            for x, d in zip(x_all[:n], d_all[:n], strict=True):
-                learner.replay.add(x, d, demo=True)
-            learner.fit_standardisation()
-            rng = np.random.default_rng(0)
-            for _ in range(DEFAULTS["pretrain_iters"]):
-                learner.update(rng, with_agent_term=False)
-            out[f"{n}-{label}"] = {"train": learner.accuracy(x_all[:n], d_all[:n]),
-                                   "test": learner.accuracy(x_test, d_test)}
+            learner = _pretrained(p, x_all[:n], d_all[:n], lam)
+            out[f"{n}-{label}"] = {
+                "train": learner.accuracy(x_all[:n], d_all[:n]),
+                "test": learner.accuracy(x_test, d_test)}
         log(f"table2 n={n}: {out[f'{n}-L1']['test']}")
+    # Label noise: how far the demonstrations are a function of the slot at all.
+    _, d_test2 = demonstrations(scenario, 256, seed=2, labels="search2")
+    _, e_all = demonstrations(scenario, 512, seed=1, labels="exact")
+    _, e_test = demonstrations(scenario, 256, seed=2, labels="exact")
+    exact_learner = _pretrained(p, x_all, e_all, DEFAULTS["lambda1"])
+    out["labels"] = {
+        "search_vs_search": float(np.mean(d_test == d_test2)),
+        "search_vs_exact": float(np.mean(d_test == e_test)),
+        "exact_labels_512": {"train": exact_learner.accuracy(x_all, e_all),
+                             "test": exact_learner.accuracy(x_test, e_test)},
+    }
+    log(f"table2 labels: {out['labels']}")
     return out
 
 
@@ -248,6 +281,25 @@ def run_fig5(s: Settings) -> dict:
 
 
 # -- Table V -----------------------------------------------------------------------------
+DIRS_ABLATIONS = {  # row: (admission, fill) at inference, same trained networks
+    "dirs (no fill)": (True, False),
+    "dirs (vote only)": (False, False),
+}
+
+
+def dirs_ablations(agent, scenario: str, s: Settings) -> dict[str, dict[str, list[float]]]:
+    """The trained DIRS without its capacity rules, and an untrained DIRS with them (what the
+    rules alone give)."""
+    rows = {}
+    saved = dict(agent.options)
+    for label, (admission, fill) in DIRS_ABLATIONS.items():
+        agent.options.update(admission=admission, fill=fill)
+        rows[label] = evaluate(agent, "dirs", scenario, s)
+    agent.options.update(saved)
+    rows["dirs (untrained)"] = evaluate(build("dirs", scenario), "dirs", scenario, s)
+    return rows
+
+
 def run_table5(s: Settings) -> dict:
     scenario = "dirs-10x200"
     rows: dict[str, dict[str, list[float]]] = {}
@@ -258,11 +310,10 @@ def run_table5(s: Settings) -> dict:
         agent, result = train(name, scenario, budget, seed=0)
         train_s[name] = result.wall_clock_s if result is not None else 0.0
         rows[name] = evaluate(agent, name, scenario, s)
-        if name == "dirs":  # ablation: the same networks, the paper's vote alone
-            agent.options["admission"] = False
-            rows["dirs (vote only)"] = evaluate(agent, name, scenario, s)
-            train_s["dirs (vote only)"] = train_s[name]
-            agent.options["admission"] = True
+        if name == "dirs":
+            rows.update(dirs_ablations(agent, scenario, s))
+            train_s.update({k: train_s[name] for k in DIRS_ABLATIONS})
+            train_s["dirs (untrained)"] = 0.0
         log(f"table5 {name}: objective {np.mean(rows[name]['objective']):.2f} "
             f"(train {train_s[name]:.0f} s, total {time.perf_counter() - t0:.0f} s)")
     ref = {"exact": rows["exact"], "pso": rows["pso"]}
@@ -282,6 +333,9 @@ def run_sweeps(s: Settings) -> dict:
             budget = s.rl_budget_sweep if name == "maddpg" else s.budget_sweep
             agent, _ = train(name, scenario, budget, seed=0)
             rows[name] = evaluate(agent, name, scenario, s)
+            if name == "dirs":
+                agent.options.update(admission=False, fill=False)
+                rows["dirs (vote only)"] = evaluate(agent, name, scenario, s)
         out[scenario] = {n: summary(r, {"exact": rows["exact"]}) for n, r in rows.items()}
         log(f"sweep {scenario}: dirs NRR {out[scenario]['dirs']['nrr_exact']:.3f}")
     return out
@@ -383,7 +437,7 @@ def plot_all(results: dict, img: Path) -> list[str]:
             fig = _figure(9.0, 3.5)
             for col, metric in enumerate(("objective", "time_s", "energy_j")):
                 ax = fig.add_subplot(1, 3, col + 1)
-                for name in SWEEP_AGENTS:
+                for name in SWEEP_COLUMNS:
                     ys = [sweeps[k][name][metric] for k in keys if name in sweeps[k]]
                     if len(ys) == len(xs):
                         ax.plot(xs, ys, marker="o", ms=3, label=name)
@@ -433,8 +487,11 @@ def write_report(results: dict, out: Path, figures: list[str]) -> Path:
             "",
             f"DIRS trained for {t5['budget_dirs']} slots; A2C, DDPG and MADDPG for "
             f"{t5['budget_rl']} slots. Time and energy are totals over the 200 IoTDs per slot. "
-            "`dirs (vote only)` is the same trained DIRS without the per-MEC capacity "
-            "admission at inference (the paper's vote alone).",
+            "`dirs` decides by the vote and the two per-MEC capacity rules (admission and "
+            "fill, see docs/agents/dirs.md); ablations with the same trained networks: "
+            "`dirs (no fill)` (vote + admission), `dirs (vote only)` (the paper's vote "
+            "alone); `dirs (untrained)` is an untrained DIRS with both rules (what the rules "
+            "alone give).",
             "",
             "| agent | train s | inference s/slot | time s | energy J | objective | NRR exact "
             "| NRR PSO | paper: train s / inference s / time / energy |",
@@ -464,10 +521,11 @@ def write_report(results: dict, out: Path, figures: list[str]) -> Path:
             "the compute cost, so the optimum is essentially a load count (each MEC takes the "
             "IoTDs its CPU serves faster than local execution, 10 at 10 GHz). Any rule that "
             "fills each MEC up to that count (the paper's Remote/Random with their capacity "
-            "check: `greedy`, `random-mec`) lands within about 1 % of the exact optimum. "
-            "DIRS's agents each see only their own gain column, so the vote alone misjudges "
-            "the counts by a few IoTDs per MEC; this, not the choice of IoTDs, is where the "
-            "vote-only NRR loses its last percents.",
+            "check: `greedy`, `random-mec`; an untrained DIRS with the capacity rules) lands "
+            "within about 0.5 % of the exact optimum; the trained agents earn the rest by "
+            "choosing which IoTDs go where. The vote alone under-fills the MECs (an agent "
+            "needs an output above 0.5 while about 1 in M+1 of its targets is 1, and it sees "
+            "only its own gain column), which is what the fill corrects.",
             "",
         ]
     t34 = results.get("table34")
@@ -505,6 +563,24 @@ def write_report(results: dict, out: Path, figures: list[str]) -> Path:
             lines.append(f"| {n} | {cell(a['train'])} | {cell(a['test'])} | {cell(b['train'])} "
                          f"| {cell(b['test'])} | {pp[0]}% / {pp[1]}% | {pp[2]}% / {pp[3]}% |")
         lines.append("")
+        lab = t2.get("labels")
+        if lab:
+            ex = lab["exact_labels_512"]
+            lines += [
+                "Label noise: on the 256 test slots, a second demonstration search (same start, "
+                f"other random stream) agrees with the first on "
+                f"{100 * lab['search_vs_search']:.1f}% of the IoTDs, and the exact optimum "
+                f"agrees with the search on {100 * lab['search_vs_exact']:.1f}%: near-ties "
+                "between the two MECs are settled at random, which caps any accuracy near "
+                "that figure. It is not what holds ours lower: pre-trained on 512 *exact* "
+                "labels instead (L1), the same agents reach "
+                f"{100 * ex['train']['decision']:.1f}% train / "
+                f"{100 * ex['test']['decision']:.1f}% test "
+                f"({100 * ex['test']['binary']:.1f}% binary) against exact test labels. The "
+                "limit is what one agent sees (its own gain column, while the label also "
+                "depends on the other MEC's gains and load) on layouts never seen in training; "
+                "see docs/agents/dirs.md (Table II) for the single-layout comparison.",
+                ""]
     fig5 = results.get("fig5")
     if fig5:
         lines += ["## Figs. 3 and 5: losses and training curves (dirs-2x30)", "",
@@ -529,12 +605,14 @@ def write_report(results: dict, out: Path, figures: list[str]) -> Path:
     sweeps = results.get("sweeps")
     if sweeps:
         lines += ["## Fig. 7 (paper 003) and Figs. 9/10 (paper 004): sweeps", "",
-                  "Mean objective per slot (NRR against exact in brackets).", "",
-                  "| scenario | " + " | ".join(SWEEP_AGENTS) + " |",
-                  "| --- |" + " --- |" * len(SWEEP_AGENTS)]
+                  "Mean objective per slot (NRR against exact in brackets). DIRS decides with "
+                  "the vote and the capacity rules, as in Table V; `dirs (vote only)` is the "
+                  "same trained DIRS with the paper's vote alone.", "",
+                  "| scenario | " + " | ".join(SWEEP_COLUMNS) + " |",
+                  "| --- |" + " --- |" * len(SWEEP_COLUMNS)]
         for scenario, r in sweeps.items():
             cells = [f"{r[n]['objective']:.2f} ({r[n]['nrr_exact']:.3f})" if n in r else "-"
-                     for n in SWEEP_AGENTS]
+                     for n in SWEEP_COLUMNS]
             lines.append(f"| {scenario} | " + " | ".join(cells) + " |")
         lines.append("")
     if figures:
@@ -556,6 +634,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--eval-slots", type=int, help="evaluation slots per layout")
     parser.add_argument("--out", default="docs/reproduction", help="report directory")
     args = parser.parse_args(argv)
+    import torch
+
+    torch.set_num_threads(1)  # one core per experiment (also for the SB3 agents)
     s = FAST if args.fast else FULL
     if args.budget:
         s = Settings(**{**asdict(s), "budget_large": args.budget})

@@ -113,6 +113,48 @@ def admit_within_capacity(
     return a
 
 
+def fill_within_capacity(
+    decision, state: SlotState, model: LargeScaleMECModel, preference
+) -> np.ndarray:
+    """MECs with spare capacity take local IoTDs (the capacity rule of
+    :func:`admit_within_capacity`); the offloaded IoTDs of ``decision`` keep their MEC.
+
+    ``preference`` ``(M, N)``: how much MEC ``j`` wants IoTD ``i`` (larger first). Each round,
+    every local IoTD proposes to its most preferred MEC among those it would fit on alone;
+    each MEC keeps its IoTDs and admits the proposers by decreasing preference while it stays
+    within capacity. A round admits at least one proposer per MEC proposed to, so the rounds
+    end (typically after 2-3); each costs one sort, no cost evaluations.
+    """
+    a = np.array(decision, dtype=np.int64)
+    pref = np.asarray(preference, dtype=np.float64).T  # (N, M)
+    n, m = pref.shape
+    w = state.compute_weights
+    capacity = model.f_max_hz / model.params.f_local_hz * (1.0 + _CAPACITY_RTOL)
+    for _ in range(n):
+        local = np.flatnonzero(a == 0)
+        if local.size == 0:
+            break
+        on = np.flatnonzero(a)
+        sums = np.bincount(a[on] - 1, weights=w[on], minlength=m)
+        mins = np.full(m, np.inf)
+        np.minimum.at(mins, a[on] - 1, w[on])
+        w_local = w[local][:, None]
+        fits = sums + w_local <= capacity * np.minimum(mins, w_local)  # (L, M)
+        proposing = fits.any(axis=1)
+        if not proposing.any():
+            break
+        local = local[proposing]
+        target = np.argmax(np.where(fits[proposing], pref[local], -np.inf), axis=1)
+        trial = a.copy()
+        trial[local] = target + 1
+        # Current members first (any prefix of a feasible set is feasible, so they all
+        # stay), then the proposers by decreasing preference.
+        key = np.full(n, -np.inf)
+        key[local] = -pref[local, target]
+        a = admit_within_capacity(trial, state, model, np.argsort(np.argsort(key, kind="stable")))
+    return a
+
+
 def greedy_decision(
     state: SlotState,
     model: LargeScaleMECModel,
