@@ -1,12 +1,27 @@
-"""D3QN learns: on the fixed-route scenario (80 nodes / 4 servers) it beats SC-MWVC.
+"""D3QN learns: a short run on a fixed-route deployment beats SC-MWVC by a stated margin.
 
-Minutes of CPU, so marked slow (not in the default CI run).
+Scenario: ``fixed-route-80x4`` (two-point mobility, paper 000 Fig. 9 a) scaled down so that
+the CI test trains in about 25 s on one core: ``n_nodes=20, n_servers=3, episode_steps=50``,
+one deployment (``layout_seed=2``), one-core-per-step view (``action_mode="single"``).
+The agent trains 5 000 steps with the paper's hyper-parameters (Table 2) and is scored by
+the reproduction protocol (``benchmarks.reproduce.cluster.evaluate``) on 3 held-out episodes
+whose vehicle paths come from a stream the training never used.
+
+Margin: trained D3QN >= 2.0 x SC-MWVC. Measured while choosing it (3 000 steps, 10 torch
+seeds, this layout, before validation-based weight selection existed): trained/SC-MWVC in
+[1.03, 2.84], 8 of 10 >= 2.0; the *untrained* network (same seeds) in [0.02, 1.53], never
+>= 2.0. At 5 000 steps seeds 3 and 4 reach 2.78 / 2.82. With the current defaults (weights of
+the best validation score kept) seed 0 gives untrained 0.232, trained 0.582, SC-MWVC 0.238
+(x2.45; the margin needs 0.475).
+The test also asserts that the untrained agent of the same seed misses the margin, so it
+measures learning, not a lucky initialisation.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
 from agents.baselines.edge_cluster import SCMWVCAgent
 from agents.d3qn.agent import D3QNAgent
@@ -14,10 +29,43 @@ from benchmarks.reproduce.cluster import evaluate
 from edge_envs.edge_cluster.gym_env import EdgeClusterEnv
 
 SCENARIO = "fixed-route-80x4"
+SMALL = {"n_nodes": 20, "n_servers": 3, "episode_steps": 50}
+LAYOUT = 2
+MARGIN = 2.0
+
+
+def small_env():
+    return EdgeClusterEnv(SCENARIO, action_mode="single", **SMALL)
+
+
+def trained_vs_static(seed: int, budget: int) -> tuple[float, float, float]:
+    torch.set_num_threads(1)
+    params = small_env().params
+    agent = D3QNAgent(small_env(), layout_seed=LAYOUT, seed=seed)
+    untrained = evaluate(agent, params, LAYOUT, 3)
+    agent.train(small_env, budget, seed=seed)
+    trained = evaluate(agent, params, LAYOUT, 3)
+    static = evaluate(SCMWVCAgent(small_env()), params, LAYOUT, 3)
+    return untrained, trained, static
+
+
+def test_short_d3qn_run_beats_sc_mwvc_by_the_margin():
+    untrained, trained, static = trained_vs_static(seed=0, budget=5000)
+    assert static == pytest.approx(0.238, abs=0.005)  # SC-MWVC on this layout (hand-checked)
+    assert np.isfinite(trained)
+    assert untrained < MARGIN * static, "untrained agent already meets the margin"
+    assert trained >= MARGIN * static, (trained, static)
 
 
 @pytest.mark.slow
-def test_d3qn_beats_sc_mwvc_on_the_fixed_route():
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_short_d3qn_run_beats_sc_mwvc_for_other_seeds(seed):
+    untrained, trained, static = trained_vs_static(seed=seed, budget=5000)
+    assert trained >= MARGIN * static, (untrained, trained, static)
+
+
+@pytest.mark.slow
+def test_d3qn_beats_sc_mwvc_on_the_full_fixed_route():
     def env():
         return EdgeClusterEnv(SCENARIO, action_mode="single")
 

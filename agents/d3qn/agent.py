@@ -40,6 +40,10 @@ from agents.d3qn.network import DuelingQNetwork, double_dqn_target
 from agents.d3qn.predictor import MotionPredictor, discretise, train_on_warehouse
 from agents.d3qn.replay import NStepAccumulator, ReplayBuffer
 
+EXPLORATION = ("independent", "one-core")
+# Seed offset of the validation episodes' stream (distinct from any training stream).
+VALIDATION_STREAM = 7_919_000
+
 
 def epsilon_at(step: int, total: int, fraction: float, start: float, end: float) -> float:
     """Linear decay from ``start`` to ``end`` over the first ``fraction`` of ``total`` steps."""
@@ -74,15 +78,24 @@ class D3QNAgent(Agent):
         rollout_mode: str = "sample",
         use_adjacency: bool = False,
         n_step: int = 1,
+        exploration: str = "independent",
+        rollout_floor_m: float | None = 0.5,
+        validate_every: int = 1000,
+        validation_episodes: int = 2,
         seed: int = 0,
     ) -> None:
+        if exploration not in EXPLORATION:
+            raise ValueError(f"exploration must be one of {list(EXPLORATION)}, got "
+                             f"{exploration!r}")
         super().__init__(
             env, lr=lr, gamma=gamma, epsilon_start=epsilon_start, epsilon_end=epsilon_end,
             exploration_fraction=exploration_fraction, buffer_size=buffer_size,
             batch_size=batch_size, learning_starts=learning_starts, train_freq=train_freq,
             target_update=target_update, layout_seed=layout_seed, trace_fraction=trace_fraction,
             lstm_updates=lstm_updates, rollout_mode=rollout_mode,
-            use_adjacency=use_adjacency, n_step=n_step, seed=seed,
+            use_adjacency=use_adjacency, n_step=n_step, exploration=exploration,
+            rollout_floor_m=rollout_floor_m, validate_every=validate_every,
+            validation_episodes=validation_episodes, seed=seed,
         )
         self.params = env.unwrapped.params
         self.layout = env.unwrapped.observation_layout
@@ -121,14 +134,16 @@ class D3QNAgent(Agent):
         f = self.config["trace_fraction"]
         return float(self.params.trace_train_fraction if f is None else f)
 
-    def _training_env(self, make_env: Callable[[], gym.Env], seed: int) -> gym.Env:
+    def _training_env(self, make_env: Callable[[], gym.Env], seed: int,
+                      lstm: bool | None = None) -> gym.Env:
         from edge_envs.edge_cluster.gym_env import EdgeClusterEnv
         from edge_envs.edge_cluster.model import build_mobility
         from edge_envs.edge_cluster.traces import load_trace
 
-        if self.lstm_training_env:
+        if self.lstm_training_env if lstm is None else lstm:
             seeds = load_trace(self.params.trace_name, "train", self.trace_fraction)
-            gen = LSTMTraceGenerator(self.predictor, seeds, self.config["rollout_mode"])
+            gen = LSTMTraceGenerator(self.predictor, seeds, self.config["rollout_mode"],
+                                     self.config["rollout_floor_m"])
             return EdgeClusterEnv(self.params, mobility_generator=OwnStream(gen, seed))
         if self.config["layout_seed"] is None:
             return make_env()
@@ -144,6 +159,35 @@ class D3QNAgent(Agent):
         return EdgeClusterEnv(params, mobility_generator=OwnStream(inner, seed))
 
     # -- learning -------------------------------------------------------------------------
+    def validation_points(self, training_steps: int) -> int:
+        """How many validations ``train`` runs over ``training_steps`` steps (one every
+        ``validate_every`` steps once ``learning_starts`` is passed)."""
+        every = int(self.config["validate_every"])
+        if not every:
+            return 0
+        start = int(self.config["learning_starts"])
+        return sum(1 for k in range(every, training_steps + 1, every) if k - 1 >= start)
+
+    def validation_steps(self, training_steps: int) -> int:
+        """Env steps the validation episodes take over ``training_steps`` training steps."""
+        per = int(self.config["validation_episodes"]) * int(self.params.episode_steps)
+        return per * self.validation_points(training_steps)
+
+    def training_steps(self, budget_steps: int) -> int:
+        """The largest number of training steps whose validation episodes still fit in
+        ``budget_steps`` env steps: the budget counts every env step, validation included,
+        so a D3QN never uses more simulator steps than an agent without validation."""
+        n = int(budget_steps)
+        per = int(self.config["validation_episodes"]) * int(self.params.episode_steps)
+        if self.config["validate_every"] and per:
+            n = int(budget_steps) * int(self.config["validate_every"]) // (
+                int(self.config["validate_every"]) + per)
+            while n < budget_steps and n + 1 + self.validation_steps(n + 1) <= budget_steps:
+                n += 1
+            while n > 0 and n + self.validation_steps(n) > budget_steps:
+                n -= 1
+        return n
+
     def train(
         self,
         make_env: Callable[[], gym.Env],
@@ -151,6 +195,10 @@ class D3QNAgent(Agent):
         seed: int,
         progress: ProgressFn | None = None,
     ) -> TrainResult:
+        """Learn within ``budget_steps`` env steps in total: ``training_steps(budget_steps)``
+        training steps plus the validation episodes (``validation_steps``)."""
+        total_budget = int(budget_steps)
+        budget_steps = self.training_steps(total_budget)
         t0 = time.perf_counter()
         torch.manual_seed(seed)
         rng = np.random.default_rng(seed)
@@ -170,13 +218,12 @@ class D3QNAgent(Agent):
         returns: list[float] = []
         ep_return, losses = 0.0, []
         step_rewards = np.zeros(budget_steps, dtype=np.float32)
+        validation: list[tuple[int, float]] = []
+        best: tuple[float, dict | None] = (-np.inf, None)
         for step in range(budget_steps):
             eps = epsilon_at(step, budget_steps, c["exploration_fraction"],
                              c["epsilon_start"], c["epsilon_end"])
-            # Each cluster-core explores on its own: a random action with probability eps.
-            action = self._greedy(obs)
-            explore = rng.random(self.n_heads) < eps
-            action[explore] = rng.integers(0, self.n_actions, size=int(explore.sum()))
+            action = self._explore(self._greedy(obs), eps, rng)
             env_action = int(action[0]) if self.n_heads == 1 and not isinstance(
                 self.action_space, gym.spaces.MultiDiscrete) else action
             next_obs, reward, terminated, truncated, _ = env.step(env_action)
@@ -196,11 +243,60 @@ class D3QNAgent(Agent):
                 losses.append(self._update(buffer, rng, opt))
             if step % c["target_update"] == 0:
                 self.q_target.load_state_dict(self.q.state_dict())
+            if c["validate_every"] and (step + 1) % c["validate_every"] == 0 and (
+                    step >= c["learning_starts"]):
+                score = self.validate(make_env, seed)
+                validation.append((step + 1, score))
+                if score > best[0]:
+                    best = (score, {k: v.clone() for k, v in self.q.state_dict().items()})
+        if best[1] is not None:
+            self.q.load_state_dict(best[1])
+            extra["selected_step"] = validation[[v for _, v in validation].index(best[0])][0]
+        extra["validation"] = validation
+        extra["training_steps"] = budget_steps
         self.q.eval()
         extra["final_loss"] = float(np.mean(losses[-100:])) if losses else float("nan")
         extra["step_rewards"] = step_rewards
-        return TrainResult(env_steps=budget_steps, wall_clock_s=time.perf_counter() - t0,
+        used = budget_steps + self.validation_steps(budget_steps)
+        return TrainResult(env_steps=used, wall_clock_s=time.perf_counter() - t0,
                            curve=curve, extra=extra)
+
+    def validate(self, make_env: Callable[[], gym.Env], seed: int) -> float:
+        """Mean per-step reward of the greedy policy (``act``, so eq. 6 for L/LL-D3QN) on
+        ``validation_episodes`` fixed episodes drawn from the TRAINING data (the training
+        layout; paths from the scenario's mobility model, for the trace scenario the training
+        part of the trace, also for LL-D3QN; a stream the training never uses).
+
+        ``train`` keeps the weights of the best validation score: with a constant final
+        epsilon the greedy policy of a DQN keeps changing, and the last snapshot can be much
+        worse than an earlier one. No test data is involved.
+        """
+        env = self._training_env(make_env, VALIDATION_STREAM + seed, lstm=False)
+        layout_seed = self.config["layout_seed"]
+        means = []
+        for e in range(self.config["validation_episodes"]):
+            obs, _ = env.reset(seed=VALIDATION_STREAM + e if layout_seed is None else layout_seed)
+            self.begin_episode(env)
+            rewards, done = [], False
+            while not done:
+                obs, r, term, trunc, _ = env.step(self.act(obs))
+                rewards.append(r)
+                done = term or trunc
+            means.append(float(np.mean(rewards)))
+        return float(np.mean(means))
+
+    def _explore(self, action: np.ndarray, eps: float, rng: np.random.Generator) -> np.ndarray:
+        """Epsilon-greedy over the heads. ``independent``: each cluster-core takes a random
+        action with probability eps. ``one-core``: with probability eps ONE random core takes a
+        random action and the others stay greedy, so exploration perturbs the clustering one
+        core at a time (as the single view does) instead of scrambling every cluster."""
+        if self.config["exploration"] == "one-core":
+            if rng.random() < eps:
+                action[rng.integers(self.n_heads)] = rng.integers(self.n_actions)
+            return action
+        explore = rng.random(self.n_heads) < eps
+        action[explore] = rng.integers(0, self.n_actions, size=int(explore.sum()))
+        return action
 
     def _update(self, buffer: ReplayBuffer, rng: np.random.Generator, opt) -> float:
         obs, action, reward, next_obs, done, discount = (

@@ -4,7 +4,10 @@
   the vehicle follows a path rolled out step by step by the LSTM predictor, starting from a
   window of the real training trace. ``mode="argmax"`` takes the most likely direction as the
   paper does; ``mode="sample"`` draws it from the softmax (argmax roll-outs tend to loop or
-  park forever at a station).
+  park forever at a station). With ``floor_cell_m`` set, moves whose destination falls in a
+  grid cell the training trace never visited are masked out before the choice (the
+  probabilities of the others are renormalised), which keeps the roll-outs on the floor plan
+  (aisles) the trace covers; documented deviation, see ``docs/agents/d3qn.md``.
 * :class:`OwnStream`: runs another generator on its own random stream, so that an env reset
   with one fixed seed (fixed layout of nodes and servers) still sees a new vehicle path at
   every episode.
@@ -14,16 +17,42 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents.d3qn.predictor import MotionPredictor
+from agents.d3qn.predictor import STAY, MotionPredictor
 
 MODES = ("argmax", "sample")
+
+
+class VisitedCells:
+    """The square grid cells (side ``cell_m``) that a path visits: a coarse floor plan."""
+
+    def __init__(self, positions_m: np.ndarray, cell_m: float) -> None:
+        if not cell_m > 0:
+            raise ValueError(f"cell_m must be > 0, got {cell_m}")
+        self.cell_m = float(cell_m)
+        idx = np.floor(np.asarray(positions_m, dtype=np.float64) / self.cell_m).astype(np.int64)
+        self.shape = tuple(int(v) + 1 for v in idx.max(axis=0))
+        self.visited = np.zeros(self.shape, dtype=bool)
+        self.visited[idx[:, 0], idx[:, 1]] = True
+
+    def contains(self, positions_m: np.ndarray) -> np.ndarray:
+        """``(K,)`` bool: is each of the ``(K, 2)`` positions in a visited cell?"""
+        idx = np.floor(np.asarray(positions_m, dtype=np.float64) / self.cell_m).astype(np.int64)
+        inside = (idx >= 0).all(axis=1) & (idx[:, 0] < self.shape[0]) & (
+            idx[:, 1] < self.shape[1])
+        out = np.zeros(len(idx), dtype=bool)
+        out[inside] = self.visited[idx[inside, 0], idx[inside, 1]]
+        return out
 
 
 class LSTMTraceGenerator:
     """Roll out a vehicle path with the LSTM (one vehicle per independent roll-out)."""
 
     def __init__(
-        self, predictor: MotionPredictor, seed_positions_m: np.ndarray, mode: str = "sample"
+        self,
+        predictor: MotionPredictor,
+        seed_positions_m: np.ndarray,
+        mode: str = "sample",
+        floor_cell_m: float | None = None,
     ) -> None:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {list(MODES)}, got {mode!r}")
@@ -35,6 +64,8 @@ class LSTMTraceGenerator:
         self.predictor = predictor
         self.seed_positions_m = seed_positions_m
         self.mode = mode
+        self.floor = None if floor_cell_m is None else VisitedCells(seed_positions_m,
+                                                                    floor_cell_m)
 
     def reset(self, rng: np.random.Generator, area_m: float, n_vehicles: int) -> np.ndarray:
         self.rng = rng
@@ -50,6 +81,11 @@ class LSTMTraceGenerator:
         out = []
         for hist in self.history:
             p = self.predictor.probs(np.array(hist))
+            if self.floor is not None:
+                dest = np.clip(hist[-1] + self.predictor.displacement_m, 0.0, self.area_m)
+                allowed = self.floor.contains(dest)
+                allowed[STAY] = True
+                p = np.where(allowed, p, 0.0)
             if self.mode == "argmax":
                 k = int(np.argmax(p))
             else:

@@ -11,9 +11,11 @@ Protocol (the paper's, sec. 5.4.1): a *round* is one random deployment of nodes 
 D3QN/L-D3QN/SB3, LSTM roll-outs for LL-D3QN, the scenario's mobility model for Fig. 9) and
 every agent is evaluated on the same layout over ``--episodes`` episodes whose vehicle paths
 come from the held-out test part of the trace (or fresh draws of the mobility model). The
-score is the mean per-step reward ``Gamma x Delta``. Convergence time: the first training
-step after which the 200-step moving average of the training reward stays within 3 % of its
-value over the next 400 steps (sec. 5.1); ``-`` when it never settles.
+score is the mean per-step reward ``Gamma x Delta``. Convergence time (sec. 5.1): during
+training the greedy policy is played on one fixed 50-step held-out episode about every 200
+training steps (:class:`HeldOutCurve`); the convergence step is the first of these points
+after which the test reward deviates by at most 3 % over the next 400 training steps
+(:func:`convergence_step`); ``-`` when it never settles.
 """
 
 from __future__ import annotations
@@ -120,20 +122,65 @@ def evaluate(agent, params, layout_seed: int, episodes: int, **env_kwargs) -> fl
     return float(np.mean(means))
 
 
-def convergence_step(step_rewards: np.ndarray, window: int = 200, horizon: int = 400,
-                     tolerance: float = 0.03) -> int | None:
-    """Sec. 5.1: the first step after which the (moving-average) reward deviates by less than
-    ``tolerance`` over the next ``horizon`` steps; ``None`` if it never settles."""
-    r = np.asarray(step_rewards, dtype=np.float64)
-    if len(r) < window + horizon:
-        return None
-    ma = np.convolve(r, np.ones(window) / window, mode="valid")
-    from numpy.lib.stride_tricks import sliding_window_view
+class HeldOutCurve:
+    """Records the *test* reward during training (the paper's convergence metric, sec. 5.1).
 
-    ahead = sliding_window_view(ma, horizon + 1)
-    dev = np.abs(ahead - ahead[:, :1]).max(axis=1) / np.maximum(np.abs(ahead[:, 0]), 1e-9)
-    ok = np.flatnonzero(dev < tolerance)
-    return int(ok[0] + window) if len(ok) else None
+    Used as the ``progress`` callback of ``Agent.train`` (D3QN agents call it at the end of
+    every training episode, i.e. every 200 steps; SB3 agents every ``budget / curve_points``
+    steps). Each call plays the agent's current greedy policy (``agent.act``) on one fixed
+    held-out episode: the first ``steps`` steps of test episode 0 of the evaluation protocol
+    (same layout, same vehicle path every time), and appends ``(training step, mean per-step
+    reward)`` to :attr:`points`. Cost: ``steps`` env steps per call.
+    """
+
+    def __init__(self, agent, params, layout_seed: int, steps: int = 50, **env_kwargs) -> None:
+        self.agent, self.params, self.layout_seed = agent, params, int(layout_seed)
+        self.steps, self.env_kwargs = int(steps), env_kwargs
+        self.points: list[tuple[int, float]] = []
+        self.seconds = 0.0
+
+    def __call__(self, step: int, _training_value: float) -> None:
+        t0 = time.perf_counter()
+        env = make_env(self.params, "test", 10_000 + 100 * self.layout_seed, **self.env_kwargs)
+        obs, _ = env.reset(seed=self.layout_seed)
+        self.agent.begin_episode(env)
+        rewards = []
+        for _ in range(self.steps):
+            obs, r, term, trunc, _ = env.step(self.agent.act(obs))
+            rewards.append(r)
+            if term or trunc:
+                break
+        self.points.append((int(step), float(np.mean(rewards))))
+        self.seconds += time.perf_counter() - t0
+
+
+def convergence_step(points, horizon: int = 400, tolerance: float = 0.03) -> int | None:
+    """Convergence time of sec. 5.1 of paper 000 on a test-reward curve.
+
+    The paper: "we calculate the deviation value of the testing results over the next 400
+    epoch time steps; if < 3 % the result starts to converge". Here: ``points`` is a list of
+    ``(training step t, test reward R(t))`` (from :class:`HeldOutCurve`); the convergence step
+    is the first recorded ``t`` such that every recorded ``R(t')`` with
+    ``t < t' <= t + horizon`` satisfies ``|R(t') - R(t)| <= tolerance * |R(t)|``, at least one
+    such ``t'`` exists, and the curve extends to ``t + horizon``. Points before the test
+    reward first changes are skipped: the untrained network (and the network before
+    ``learning_starts``) gives a constant policy, which would otherwise count as converged.
+    ``None`` if the curve never settles.
+    """
+    if len(points) < 2:
+        return None
+    t = np.array([p[0] for p in points], dtype=np.int64)
+    r = np.array([p[1] for p in points], dtype=np.float64)
+    changed = np.flatnonzero(r != r[0])
+    if len(changed) == 0:
+        return None
+    for i in range(int(changed[0]), len(t)):
+        ahead = (t > t[i]) & (t <= t[i] + horizon)
+        if t[-1] < t[i] + horizon or not ahead.any():
+            break
+        if np.all(np.abs(r[ahead] - r[i]) <= tolerance * max(abs(r[i]), 1e-9)):
+            return int(t[i])
+    return None
 
 
 # --------------------------------------------------------------------------- one cell
@@ -151,7 +198,7 @@ def run_cell(scenario: str, fraction: float | None, agents: tuple[str, ...], s: 
     for name in agents:
         spec = resolve_agent(name, "EdgeCluster-v0")
         env_kwargs = spec.env_kwargs_for("EdgeCluster-v0")
-        rewards, conv, wall, curves = [], [], [], []
+        rewards, conv, wall, curves, test_curves = [], [], [], [], []
         for r in range(s.rounds):
             import torch
 
@@ -161,20 +208,30 @@ def run_cell(scenario: str, fraction: float | None, agents: tuple[str, ...], s: 
             config: dict[str, Any] = {}
             if name in DRL:
                 config = {"layout_seed": r, "trace_fraction": frac, "seed": r}
+            if spec.kind == "sb3":
+                # One test-reward point every ~200 training steps, as for the DRL agents.
+                config = {"curve_points": max(1, (s.sb3_budget) // 200)}
             agent = spec.build(template, **config)
             if agent.learns:
                 budget = s.budget if name in DRL else s.sb3_budget
+                if name in DRL:
+                    # --budget counts training steps; the agents' budget also pays for their
+                    # validation episodes (env steps on the training data).
+                    budget += agent.validation_steps(budget)
 
                 def train_env(r=r, env_kwargs=env_kwargs):
                     env = make_env(params, "train", 20_000 + r, frac, **env_kwargs)
                     return FixedLayout(env, r)
 
+                test_curve = HeldOutCurve(agent, params, r, **env_kwargs)
                 t0 = time.perf_counter()
-                res = agent.train(train_env, budget, r)
-                wall.append(time.perf_counter() - t0)
+                res = agent.train(train_env, budget, r, progress=test_curve)
+                # Wall-clock of training alone: the test-curve episodes are bookkeeping.
+                wall.append(time.perf_counter() - t0 - test_curve.seconds)
+                conv.append(convergence_step(test_curve.points))
+                test_curves.append(test_curve.points)
                 sr = res.extra.get("step_rewards")
                 if sr is not None:
-                    conv.append(convergence_step(sr))
                     curves.append(np.asarray(sr, dtype=np.float64))
             rewards.append(evaluate(agent, params, r, s.episodes, **env_kwargs))
         out[name] = {
@@ -183,6 +240,7 @@ def run_cell(scenario: str, fraction: float | None, agents: tuple[str, ...], s: 
             "convergence": conv,
             "train_s": float(np.mean(wall)) if wall else 0.0,
             "curve": _smooth(np.mean(curves, axis=0)).tolist() if curves else [],
+            "test_curves": test_curves,
         }
         log(f"{scenario} frac={frac:g} {name}: reward {out[name]['reward']:.3f} "
             f"conv {conv} train {out[name]['train_s']:.0f}s")
@@ -214,7 +272,8 @@ def write_report(results: dict, s: Settings, command: str, out: Path, wall_s: fl
         "# Reproduction: paper 000 (EdgeCluster-v0)", "",
         f"Generated by `{command}` "
         f"in {wall_s / 60:.1f} min ({s.rounds} layout round(s), {s.episodes} test "
-        f"episode(s) of 200 steps each, DRL budget {s.budget} steps, SB3 budget "
+        f"episode(s) of 200 steps each, DRL budget {s.budget} training steps (plus their "
+        "validation episodes: 2 x 200 env steps every 1 000 steps), SB3 budget "
         f"{s.sb3_budget} steps, 1 torch thread). Reward = mean per-step "
         "`Gamma x Delta` on the held-out test part of the trace (Fig. 9: fresh draws of the "
         "mobility model). The DRL and SB3-DQN agents act on the one-core-per-step view "
@@ -259,7 +318,8 @@ def write_report(results: dict, s: Settings, command: str, out: Path, wall_s: fl
                 f"{cell[a]['reward']:.3f}" for a in agents) +
                 f" | {ratio:.2f} | {_fmt(PAPER_LL.get(setting))} | "
                 f"{_fmt(PAPER_LL_RATIO.get(setting))} |")
-        lines += ["", "Convergence step (training) and training wall-clock (s):", "",
+        lines += ["", "Convergence step (test reward, sec. 5.1; see `convergence_step`) / training "
+                  "wall-clock (s):", "",
                   "| setting | " + " | ".join(a for a in agents if a in DRL + SB3) + " |",
                   "|---" * (1 + sum(a in DRL + SB3 for a in agents)) + "|"]
         for setting, cell in cells.items():
@@ -368,6 +428,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="training-data fractions of Fig. 11 (default 0.25 0.5 1)")
     parser.add_argument("--no-sb3", action="store_true", help="skip the SB3 agents")
     parser.add_argument("--out", default="docs/reproduction", help="report directory")
+    parser.add_argument("--notes", help="text file whose non-empty lines are appended to the "
+                        "report's Notes section (extra runs, caveats)")
     args = parser.parse_args(argv)
     s = FAST if args.fast else FULL
     s = replace(s, budget=args.budget or s.budget, sb3_budget=args.sb3_budget or s.sb3_budget,
@@ -375,6 +437,9 @@ def main(argv: list[str] | None = None) -> int:
                 sb3=s.sb3 and not args.no_sb3,
                 fractions=tuple(args.fractions) if args.fractions else s.fractions)
     only = set(args.only or ("fig9", "fig11", *SWEEPS))
+    import torch
+
+    torch.set_num_threads(1)  # one core per experiment (also for the LSTM table)
     t0 = time.perf_counter()
 
     def log(msg: str) -> None:
@@ -392,6 +457,9 @@ def main(argv: list[str] | None = None) -> int:
     for key in s.sweeps:
         if key in only:
             results[key] = {sc: run_cell(sc, None, STATIC + DRL, s, log) for sc in SWEEPS[key]}
+    if args.notes:
+        results["notes"] = [ln.strip() for ln in Path(args.notes).read_text().splitlines()
+                            if ln.strip()]
     command = " ".join(["edge-bench reproduce cluster", *(sys.argv[1:] if argv is None else argv)])
     path = write_report(results, s, command, Path(args.out), time.perf_counter() - t0)
     log(f"wrote {path}")
