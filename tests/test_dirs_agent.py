@@ -108,17 +108,26 @@ def test_unknown_option_rejected():
 def test_short_training_beats_random_and_local():
     """600 slots of training on dirs-2x30 (256 demonstrations, 500 pre-training iterations,
     344 online slots): the mean objective over 60 evaluation slots must be at most 0.97 times
-    random's and 0.7 times all-local's (local costs 60 per slot, the exact optimum about 31)."""
+    random's and 0.7 times all-local's (local costs 60 per slot, the exact optimum about 31),
+    and the vote alone at most 0.92 times random's."""
     env = make_env()
     agent = make_agent("dirs", env)
+    random_cost = mean_cost(make_agent("random", env), env)
+    # The capacity rules alone already beat random (an untrained DIRS with them scores about
+    # 31.6 against random's 35.4), so learning is measured on the agents' vote alone: 0.92 x
+    # random, which the untrained vote (about 0.94 x) does not reach.
+    agent.options.update(admission=False, fill=False)
+    assert mean_cost(agent, env) > 0.92 * random_cost, "untrained vote already meets the margin"
+    agent.options.update(admission=True, fill=True)
     result = agent.train(make_env, 600, seed=0)
     assert result.env_steps == 600
     assert result.extra["n_demos"] == 256
     dirs = mean_cost(agent, env)
-    random_cost = mean_cost(make_agent("random", env), env)
     local = 2.0 * 30  # (phi_T + phi_E kappa f0^2) F / f0 = 2 per IoTD
     assert dirs <= 0.97 * random_cost
     assert dirs <= 0.7 * local
+    agent.options.update(admission=False, fill=False)
+    assert mean_cost(agent, env) <= 0.92 * random_cost  # trained vote alone: about 0.90 x
 
 
 def test_admission_trims_the_vote_to_capacity():
