@@ -75,6 +75,12 @@ class SearchResult:
     evaluations: int = 0
 
 
+def _initial_population(start: np.ndarray, population: int) -> np.ndarray:
+    """x(0): ``start`` (N,) copied ``population`` times, or a (P, N) start used as given."""
+    parents = np.atleast_2d(np.asarray(start, dtype=np.int64))
+    return np.repeat(parents, population, axis=0) if parents.shape[0] == 1 else parents.copy()
+
+
 def _greedy_selection(
     parents: np.ndarray,
     fitness: np.ndarray,
@@ -131,11 +137,9 @@ def levy_flight_search(
     """
     h = np.asarray(channel_gain, dtype=np.float64)
     n, m = h.shape
-    parents = np.atleast_2d(np.asarray(start, dtype=np.int64))
+    parents = _initial_population(start, population)
     if parents.shape[1] != n:
         raise ValueError(f"start has {parents.shape[1]} IoTDs, channel_gain has {n}")
-    if parents.shape[0] == 1:
-        parents = np.repeat(parents, population, axis=0)
     eta = auto_step_scale(n, beta) if step_scale is None else float(step_scale)
     if start_objective is not None and np.all(parents == parents[0]):
         fitness = np.full(parents.shape[0], float(start_objective))
@@ -171,9 +175,7 @@ def classic_levy_search(
     The comparison of Fig. 4 of paper 003: no channel information, every coordinate moves
     by a continuous Lévy step, greedy selection keeps the better of parent and child.
     """
-    parents = np.atleast_2d(np.asarray(start, dtype=np.int64))
-    if parents.shape[0] == 1:
-        parents = np.repeat(parents, population, axis=0)
+    parents = _initial_population(start, population)
     fitness = np.asarray(evaluate(parents), dtype=np.float64)
 
     def propose(g: int, parents: np.ndarray) -> np.ndarray:
@@ -198,7 +200,7 @@ def epsilon_search(
     Same budget and greedy selection as the Lévy search, but each IoTD of a candidate is
     re-drawn uniformly in ``0..M`` with probability ``epsilon``, blind to the channel.
     """
-    parents = np.repeat(np.atleast_2d(np.asarray(start, dtype=np.int64)), population, axis=0)
+    parents = _initial_population(start, population)
     fitness = np.asarray(evaluate(parents), dtype=np.float64)
 
     def propose(g: int, parents: np.ndarray) -> np.ndarray:
