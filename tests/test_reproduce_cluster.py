@@ -40,3 +40,57 @@ def test_test_curve_replays_one_fixed_held_out_episode():
     # A full 200-step test curve episode is test episode 0 of the evaluation protocol.
     assert r1 == evaluate(agent, params, 1, 1)
     assert np.isfinite(r1) and curve.seconds > 0
+
+
+def _fake_cell(scenario, fraction, agents, s, log):
+    return {a: {"reward": 0.1 * (i + 1), "rewards": [0.1 * (i + 1)], "convergence": [None],
+                "train_s": 1.0, "curve": [], "test_curves": []} for i, a in enumerate(agents)}
+
+
+def _fake_study(s, seeds, log):
+    row = {"sc-mwvc": 0.2, "sc-metis": 0.3, "oracle": 0.7, "ll-d3qn": [0.4, 0.6][:seeds],
+           "train_s": [10.0, 12.0][:seeds], "selected_step": [1000, 2000][:seeds]}
+    return {"layouts": {"0": row}}
+
+
+def test_report_parts_merge_and_name_their_runs(tmp_path, monkeypatch):
+    import json
+
+    import benchmarks.reproduce.cluster as rc
+
+    monkeypatch.setattr(rc, "run_cell", _fake_cell)
+    monkeypatch.setattr(rc, "run_seed_study", _fake_study)
+    monkeypatch.setattr(rc, "_lstm_table", lambda fractions, log: {
+        "1.0": {"lstm": 0.9, "repeat_last": 0.8, "train_s": 1.0}})
+    monkeypatch.setattr(rc, "_plot_bars", lambda *a, **k: None)
+    out = str(tmp_path)
+    rc.main(["--only", "fig11", "--fractions", "1", "--no-sb3", "--out", out])
+    rc.main(["--only", "seeds", "--seeds", "2", "--budget", "99", "--merge", "--out", out])
+    stored = json.loads((tmp_path / "img" / "cluster_results.json").read_text())
+    assert {"lstm", "fig11", "seeds", "targets", "study_targets"} <= set(stored)
+    assert set(stored["runs"]) == {"lstm", "fig11", "seeds"}
+    assert stored["runs"]["seeds"]["settings"]["budget"] == 99
+    report = (tmp_path / "cluster.md").read_text()
+    assert "## Seed study" in report and "## Fig. 11" in report
+    assert "Run: `edge-bench reproduce cluster --only seeds --seeds 2 --budget 99" in report
+    assert "Run: `edge-bench reproduce cluster --only fig11" in report
+    # Mean LL-D3QN 0.5 = 2.5 x SC-MWVC 0.2 (met); oracle 0.7 x 0.85 = 0.595 > 0.5 (missed).
+    study = stored["study_targets"]
+    assert study[0].endswith("met") and "(x2.50)" in study[0]
+    assert study[2].endswith("MISSED") and "29% below" in study[2]
+    # Per run: 0.6 reaches both bars (0.5, 0.595); 0.4 neither.
+    assert "1 of them reach 2.5 x" in study[4] and "1 the 15 % band" in study[4]
+    # --render-only runs nothing and keeps every part; --notes replaces the Notes section.
+    notes = tmp_path / "notes.txt"
+    notes.write_text("first note\n\nsecond note\n")
+    monkeypatch.setattr(rc, "run_seed_study", None)  # would fail if called
+    rc.main(["--render-only", "--notes", str(notes), "--out", out])
+    again = json.loads((tmp_path / "img" / "cluster_results.json").read_text())
+    assert again["notes"] == ["first note", "second note"]
+    assert {k: v for k, v in again.items() if k != "notes"} == stored
+    assert "- second note" in (tmp_path / "cluster.md").read_text()
+    monkeypatch.setattr(rc, "run_seed_study", _fake_study)
+    # Without --merge a run replaces the whole report.
+    rc.main(["--only", "seeds", "--seeds", "1", "--out", out])
+    stored = json.loads((tmp_path / "img" / "cluster_results.json").read_text())
+    assert "fig11" not in stored and set(stored["runs"]) == {"lstm", "seeds"}

@@ -81,7 +81,7 @@ class D3QNAgent(Agent):
         exploration: str = "independent",
         rollout_floor_m: float | None = 0.5,
         validate_every: int = 1000,
-        validation_episodes: int = 2,
+        validation_episodes: int = 6,
         seed: int = 0,
     ) -> None:
         if exploration not in EXPLORATION:
