@@ -100,3 +100,40 @@ def test_predicted_states_move_the_vehicle():
     stay = states[MOTIONS.index("stay")]
     np.testing.assert_allclose(stay[lay.node_data], obs[lay.node_data], rtol=1e-6)
     np.testing.assert_array_equal(stay[lay.adjacency], obs[lay.adjacency])
+
+
+def test_predicted_states_recompute_the_data_balance_with_observe_balance():
+    from agents.d3qn.predictor import MotionPredictor
+    from edge_envs.edge_cluster.model import balance_factor, node_data_bytes, sensing_nodes
+
+    env = small_env(observe_balance=True)
+    agent = LD3QNAgent(env, lstm_updates=5)
+    agent.predictor = MotionPredictor()
+    agent.predictor.displacement_m[:] = np.array([[0, 4], [0, -4], [-4, 0], [4, 0], [3, 3],
+                                                  [3, -3], [-3, 3], [-3, -3], [0, 0]])
+    obs, _ = env.reset(seed=2)
+    for _ in range(5):
+        obs, *_ = env.step(env.action_space.sample())
+    agent.begin_episode(env)
+    u, lay, p = env.unwrapped, env.unwrapped.observation_layout, env.unwrapped.params
+    pos = np.array(u.vehicle_positions[0])
+    states = agent.predicted_states(obs, pos)
+    # Staying reproduces the env's own observation, balance fields included.
+    stay = states[MOTIONS.index("stay")]
+    np.testing.assert_allclose(stay[lay.data_share], obs[lay.data_share], atol=1e-6)
+    np.testing.assert_allclose(stay[lay.balance], obs[lay.balance], atol=1e-6)
+    moved = 0
+    for k, disp in enumerate(agent.predictor.displacement_m):
+        new_pos = np.clip(pos + disp, 0.0, p.area_m)
+        data = node_data_bytes(sensing_nodes(u.node_positions, new_pos[None], p.sensing_range_m),
+                               p)
+        per_server = np.bincount(u.cluster_labels, weights=data, minlength=p.n_servers)
+        np.testing.assert_allclose(states[k, lay.data_share], per_server / per_server.sum(),
+                                   atol=1e-6)
+        assert states[k, lay.balance][1] == pytest.approx(
+            np.clip(balance_factor(per_server), 0, 1), abs=1e-6)
+        # The clustering does not move with the vehicle: hop shares and Gamma stay.
+        np.testing.assert_array_equal(states[k, lay.hops_share], obs[lay.hops_share])
+        assert states[k, lay.balance][0] == obs[lay.balance][0]
+        moved += not np.allclose(states[k, lay.data_share], obs[lay.data_share])
+    assert moved > 0  # the example exercises a change of the data balance

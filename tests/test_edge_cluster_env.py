@@ -70,6 +70,25 @@ def test_observation_layout_field_by_field():
     assert obs[lay.core_weights][1] == pytest.approx(0.5)
 
 
+def test_observe_balance_appends_the_reward_inputs():
+    env = gym.make(ENV_ID, scenario="random-reflection-20x3-3v", observe_balance=True)
+    lay = env.unwrapped.observation_layout
+    assert [f[0] for f in lay.fields()][-3:] == ["hops_share", "data_share", "balance"]
+    assert [f[1:] for f in lay.fields()][-3:] == [(482, 3), (485, 3), (488, 2)]
+    obs, info = env.reset(seed=5)
+    for action in ([SHRINK, STAY, 0], [STAY, 1, SHRINK]):
+        obs, reward, _, _, info = env.step(np.array(action))
+        hops, data = info["hops_per_server"], info["data_per_server"]
+        np.testing.assert_allclose(obs[lay.hops_share], hops / hops.sum(), rtol=1e-6)
+        np.testing.assert_allclose(obs[lay.data_share], data / data.sum(), rtol=1e-6)
+        np.testing.assert_allclose(obs[lay.balance],
+                                   [info["balance_hops"], info["balance_data"]], rtol=1e-6)
+        assert reward == pytest.approx(obs[lay.balance].prod(), rel=1e-5)
+    plain = gym.make(ENV_ID, scenario="random-reflection-20x3-3v")
+    plain_obs, _ = plain.reset(seed=5)
+    assert obs.size == plain_obs.size + 2 * 3 + 2
+
+
 def test_motion_one_hot_follows_the_vehicle():
     class Walker:
         def reset(self, rng, area_m, n_vehicles):

@@ -5,7 +5,9 @@ from agents.registry import AgentSpec
 _CLUSTER = ("EdgeCluster-v0",)
 # Sec. 4.1.1: "the D3QN model selects an action on a cluster-core at each time step", i.e.
 # the env's one-core-per-step view; the n x 7 outputs are read as one head of 7n actions.
-_SINGLE = {"EdgeCluster-v0": {"action_mode": "single"}}
+# observe_balance: the network also sees each server's share of the hops and the data and
+# the two reward factors (not in the paper; see docs/agents/d3qn.md, "Deviations").
+_SINGLE = {"EdgeCluster-v0": {"action_mode": "single", "observe_balance": True}}
 
 AGENTS = [
     AgentSpec(

@@ -39,6 +39,8 @@ from agents.d3qn.mobility import LSTMTraceGenerator, OwnStream
 from agents.d3qn.network import DuelingQNetwork, double_dqn_target
 from agents.d3qn.predictor import MotionPredictor, discretise, train_on_warehouse
 from agents.d3qn.replay import NStepAccumulator, ReplayBuffer
+from edge_envs.edge_cluster.model import balance_factors
+from edge_envs.edge_cluster.observation import shares
 
 EXPLORATION = ("independent", "one-core")
 # Seed offset of the validation episodes' stream (distinct from any training stream).
@@ -355,7 +357,16 @@ class D3QNAgent(Agent):
         if self.node_positions is not None:
             d2 = ((self.node_positions[None, :, :] - new_pos[:, None, :]) ** 2).sum(axis=2)
             sensing = d2 <= p.sensing_range_m**2
-            states[:, lay.node_data] = np.where(sensing, 1.0, 1.0 / p.sensing_ratio)
+            node_data = np.where(sensing, 1.0, 1.0 / p.sensing_ratio)
+            states[:, lay.node_data] = node_data
+            if p.observe_balance:
+                # The clustering is unchanged, so only the data side moves with the vehicle.
+                labels = np.rint(obs[lay.cluster_ids] * max(p.n_servers - 1, 1)).astype(int)
+                per_server = np.zeros((len(disp), p.n_servers))
+                np.add.at(per_server, (slice(None), labels), node_data)
+                states[:, lay.data_share] = shares(per_server)
+                delta = balance_factors(per_server)
+                states[:, lay.balance.start + 1] = np.clip(delta, 0.0, 1.0)
         return states.astype(np.float32)
 
     # -- persistence ----------------------------------------------------------------------

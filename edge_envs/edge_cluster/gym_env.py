@@ -160,7 +160,9 @@ class EdgeClusterEnv(gym.Env):
     def _observation(self, score: ClusterScore) -> np.ndarray:
         m = self.model
         return self._builder.build(m.labels, score.node_data_bytes, m.vehicle_positions,
-                                   m.vehicle_motion, m.cores, m.weights)
+                                   m.vehicle_motion, m.cores, m.weights, score.hops_per_server,
+                                   score.data_per_server,
+                                   (score.balance_hops, score.balance_data))
 
     def _info(self, score: ClusterScore) -> dict[str, Any]:
         return {

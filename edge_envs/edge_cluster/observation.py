@@ -16,7 +16,15 @@ vehicle_xy         M^2 + 2M, 2V            x_1/area, y_1/area, x_2/area, ...
 vehicle_motion     M^2 + 2M + 2V, 9V       one-hot of the last move per vehicle
 core_xy            M^2 + 2M + 11V, 2n      x_1/area, y_1/area, x_2/area, ...
 core_weights       M^2 + 2M + 11V + 2n, n  log(w / w_min) / log(w_max / w_min)
+hops_share         M^2 + 2M + 11V + 3n, n  b_i / sum_j b_j     (only with observe_balance)
+data_share         M^2 + 2M + 11V + 4n, n  d_i / sum_j d_j     (only with observe_balance)
+balance            M^2 + 2M + 11V + 5n, 2  Gamma, Delta        (only with observe_balance)
 =================  ======================  ===============================================
+
+``observe_balance`` (off by default; the D3QN agents turn it on) gives the network the
+quantities the reward balances. Without them it must infer each cluster's hop count from
+the labels and the adjacency, a shortest-path computation an MLP does not learn from a few
+thousand samples.
 
 The direction order is ``mobility.MOTIONS``: up, down, left, right, up-right, down-right,
 up-left, down-left, stay (``up`` = +y).
@@ -44,6 +52,9 @@ class ObservationLayout:
     vehicle_motion: slice
     core_xy: slice
     core_weights: slice
+    hops_share: slice
+    data_share: slice
+    balance: slice
     size: int
 
     @classmethod
@@ -57,6 +68,9 @@ class ObservationLayout:
             "vehicle_motion": N_MOTIONS * v,
             "core_xy": 2 * n,
             "core_weights": n,
+            "hops_share": n if params.observe_balance else 0,
+            "data_share": n if params.observe_balance else 0,
+            "balance": 2 if params.observe_balance else 0,
         }
         slices, start = {}, 0
         for name, length in lengths.items():
@@ -65,11 +79,12 @@ class ObservationLayout:
         return cls(size=start, **slices)
 
     def fields(self) -> list[tuple[str, int, int]]:
-        """``(name, offset, length)`` of every field, in order."""
+        """``(name, offset, length)`` of every field present, in order."""
         names = ("adjacency", "cluster_ids", "node_data", "vehicle_xy", "vehicle_motion",
-                 "core_xy", "core_weights")
-        return [(k, getattr(self, k).start, getattr(self, k).stop - getattr(self, k).start)
-                for k in names]
+                 "core_xy", "core_weights", "hops_share", "data_share", "balance")
+        fields = [(k, getattr(self, k).start, getattr(self, k).stop - getattr(self, k).start)
+                  for k in names]
+        return [f for f in fields if f[2] > 0]
 
 
 class ObservationBuilder:
@@ -95,8 +110,11 @@ class ObservationBuilder:
         vehicle_motion: np.ndarray,
         cores: np.ndarray,
         weights: np.ndarray,
+        hops_per_server: np.ndarray | None = None,
+        data_per_server: np.ndarray | None = None,
+        balance: tuple[float, float] | None = None,
     ) -> np.ndarray:
-        """A fresh float32 observation vector."""
+        """A fresh float32 observation vector (the last three only with observe_balance)."""
         p, lay = self.params, self.layout
         obs = self.template.copy()
         obs[lay.cluster_ids] = labels * self._label_scale
@@ -109,4 +127,15 @@ class ObservationBuilder:
         obs[lay.core_weights] = np.clip(
             (np.log(weights) - self._log_wmin) / self._log_wspan, 0.0, 1.0
         )
+        if p.observe_balance:
+            obs[lay.hops_share] = shares(hops_per_server)
+            obs[lay.data_share] = shares(data_per_server)
+            obs[lay.balance] = np.clip(balance, 0.0, 1.0)
         return obs
+
+
+def shares(values: np.ndarray) -> np.ndarray:
+    """``values / values.sum()`` along the last axis (0 where the sum is 0)."""
+    v = np.asarray(values, dtype=np.float64)
+    total = v.sum(axis=-1, keepdims=True)
+    return np.divide(v, total, out=np.zeros_like(v), where=total > 0)

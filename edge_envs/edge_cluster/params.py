@@ -58,6 +58,9 @@ class EdgeClusterParams:
             real path) or ``n-nodes`` (``M``).
         action_mode: ``multi`` = ``MultiDiscrete([7] * n)`` (every core acts each step),
             ``single`` = ``Discrete(7 * n)`` (one core acts per step, the others Stay).
+        observe_balance: append to the observation each server's share of the hops and of
+            the data (``b_i / sum b``, ``d_i / sum d``) and the two reward factors (Gamma,
+            Delta); not in the paper (see ``observation.py``).
     """
 
     area_m: float = 15.0
@@ -85,6 +88,7 @@ class EdgeClusterParams:
     clip_factors: bool = True
     disconnected_penalty: str = "cluster-size"
     action_mode: str = "multi"
+    observe_balance: bool = False
 
     def __post_init__(self) -> None:
         check_float("area_m", self.area_m, 0.0, 1e4, low_inclusive=False)
@@ -124,6 +128,9 @@ class EdgeClusterParams:
             raise ValueError(f"clip_factors must be True or False, got {self.clip_factors!r}")
         check_choice("disconnected_penalty", self.disconnected_penalty, DISCONNECTED_PENALTIES)
         check_choice("action_mode", self.action_mode, ACTION_MODES)
+        if not isinstance(self.observe_balance, bool):
+            raise ValueError(
+                f"observe_balance must be True or False, got {self.observe_balance!r}")
 
     @property
     def sensing_msg_bytes(self) -> float:
