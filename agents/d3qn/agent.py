@@ -20,6 +20,9 @@ Input: by default the network reads the observation without its ``M x M`` adjace
 (``use_adjacency=False``): the block is constant within a layout and is 97 % of the input at
 80 nodes, where it makes every update about 30 times slower on a CPU. ``use_adjacency=True``
 feeds the whole observation as in the paper (Table 2, ``M^2 + 2M + 2 + |Y|`` inputs).
+The catalog builds these agents on envs with ``observe_balance=True``: the observation then
+also carries each server's hop and data shares and the two reward factors, which L-D3QN's
+predicted states update for each predicted vehicle position (``predicted_states``).
 """
 
 from __future__ import annotations

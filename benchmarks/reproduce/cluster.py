@@ -340,7 +340,9 @@ def write_report(results: dict, out: Path) -> Path:
         "it (parts are rerun separately with `--only PART --merge`). Reward = mean per-step "
         "`Gamma x Delta` on the held-out test part of the trace (Fig. 9: fresh draws of the "
         "mobility model), 1 torch thread. The DRL and SB3-DQN agents act on the "
-        "one-core-per-step view (`action_mode=\"single\"`), the others on the default view. "
+        "one-core-per-step view (`action_mode=\"single\"`), the others on the default view; "
+        "the DRL agents also observe the servers' hop and data shares and the reward factors "
+        "(`observe_balance=True`, from their catalog entries). "
         "Protocol and deviations: `docs/agents/d3qn.md` and the docstring of "
         "`benchmarks/reproduce/cluster.py`.", "",
     ]
