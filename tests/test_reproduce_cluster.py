@@ -104,3 +104,17 @@ def test_report_parts_merge_and_name_their_runs(tmp_path, monkeypatch):
     rc.main(["--only", "seeds", "--seeds", "1", "--out", out])
     stored = json.loads((tmp_path / "img" / "cluster_results.json").read_text())
     assert "fig11" not in stored and set(stored["runs"]) == {"lstm", "seeds"}
+
+
+def test_train_and_evaluate_scores_by_the_protocol():
+    import benchmarks.reproduce.cluster as rc
+
+    params = EdgeClusterEnv("warehouse-80x4", n_nodes=20, n_servers=3, episode_steps=20).params
+    s = rc.replace(rc.FAST, budget=120, episodes=1)
+    static = rc.train_and_evaluate("sc-mwvc", params, 1, 0, s)
+    assert static == {"reward": evaluate(SCMWVCAgent(EdgeClusterEnv(params)), params, 1, 1)}
+    learned = rc.train_and_evaluate("d3qn", params, 1, 0, s, test_curve=False)
+    assert {"reward", "train_s", "selected_step", "step_rewards"} <= set(learned)
+    assert "convergence" not in learned and np.isfinite(learned["reward"])
+    # --budget counts training steps: every one of them is taken, validation on top.
+    assert len(learned["step_rewards"]) == 120

@@ -224,7 +224,7 @@ class D3QNAgent(Agent):
         ep_return, losses = 0.0, []
         step_rewards = np.zeros(budget_steps, dtype=np.float32)
         validation: list[tuple[int, float]] = []
-        best: tuple[float, dict | None] = (-np.inf, None)
+        best: tuple[float, int, dict | None] = (-np.inf, 0, None)
         for step in range(budget_steps):
             eps = epsilon_at(step, budget_steps, c["exploration_fraction"],
                              c["epsilon_start"], c["epsilon_end"])
@@ -253,10 +253,11 @@ class D3QNAgent(Agent):
                 score = self.validate(make_env, seed)
                 validation.append((step + 1, score))
                 if score > best[0]:
-                    best = (score, {k: v.clone() for k, v in self.q.state_dict().items()})
-        if best[1] is not None:
-            self.q.load_state_dict(best[1])
-            extra["selected_step"] = validation[[v for _, v in validation].index(best[0])][0]
+                    best = (score, step + 1,
+                            {k: v.clone() for k, v in self.q.state_dict().items()})
+        if best[2] is not None:
+            self.q.load_state_dict(best[2])
+            extra["selected_step"] = best[1]
         extra["validation"] = validation
         extra["training_steps"] = budget_steps
         self.q.eval()
