@@ -62,6 +62,7 @@ def edge_cluster_overrides(draw) -> dict:
         "disconnected_penalty": draw(st.sampled_from(DISCONNECTED_PENALTIES)),
         "action_mode": draw(st.sampled_from(CLUSTER_ACTION_MODES)),
         "observe_balance": draw(st.booleans()),
+        "observe_lookahead": draw(st.booleans()),
     }
 
 

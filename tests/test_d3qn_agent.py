@@ -137,3 +137,43 @@ def test_predicted_states_recompute_the_data_balance_with_observe_balance():
         assert states[k, lay.balance][0] == obs[lay.balance][0]
         moved += not np.allclose(states[k, lay.data_share], obs[lay.data_share])
     assert moved > 0  # the example exercises a change of the data balance
+
+
+def test_predicted_states_rescore_the_lookahead_for_each_predicted_position():
+    import copy
+
+    from agents.d3qn.predictor import MotionPredictor
+
+    env = small_env(observe_balance=True, observe_lookahead=True, action_mode="single")
+    agent = LD3QNAgent(env, lstm_updates=5)
+    agent.predictor = MotionPredictor()
+    agent.predictor.displacement_m[:] = np.array([[0, 4], [0, -4], [-4, 0], [4, 0], [3, 3],
+                                                  [3, -3], [-3, 3], [-3, -3], [0, 0]])
+    obs, _ = env.reset(seed=2)
+    for _ in range(5):
+        obs, *_ = env.step(env.action_space.sample())
+    agent.begin_episode(env)
+    u, lay, p = env.unwrapped, env.unwrapped.observation_layout, env.unwrapped.params
+    pos = np.array(u.vehicle_positions[0])
+    states = agent.predicted_states(obs, pos)
+    stay = states[MOTIONS.index("stay")]
+    np.testing.assert_allclose(stay[lay.lookahead], obs[lay.lookahead], atol=1e-6)
+    moved = 0
+    for k, disp in enumerate(agent.predictor.displacement_m):
+        # The env's own reward for each one-core action, with the vehicle parked at the
+        # predicted position before the step.
+        new_pos = np.clip(pos + disp, 0.0, p.area_m)
+        for a in (0, 5, 13):
+            probe = copy.deepcopy(u)
+            path = np.array(probe.model.vehicle_path)
+            path[probe.model.t:] = new_pos
+            probe.model.vehicle_path = path
+            _, reward, *_ = probe.step(a)
+            assert states[k, lay.lookahead][a] == pytest.approx(reward, abs=1e-5)
+        moved += not np.allclose(states[k, lay.lookahead], obs[lay.lookahead])
+    assert moved > 0
+    # An observation that is not the controller's current state keeps its own lookahead.
+    old = obs.copy()
+    env.step(env.action_space.sample())
+    np.testing.assert_array_equal(agent.predicted_states(old, pos)[:, lay.lookahead],
+                                  np.repeat(old[None, lay.lookahead], 9, axis=0))

@@ -124,6 +124,48 @@ def test_oracle_needs_begin_episode():
         make_agent("sc-mwvc", env).act(np.zeros(3))
 
 
+def test_greedy_lookahead_takes_the_best_one_core_move_with_the_vehicle_where_it_is():
+    """Its action is the best of the 7n one-core moves scored at the CURRENT vehicle
+    positions (a parked vehicle makes that the env's next reward), never worse than staying;
+    in multi mode it moves the same single core; it uses no future knowledge."""
+    env = gym.make(ENV_ID, scenario="random-direction-20x3", action_mode="single",
+                   vehicle_speed_mps=0.0, episode_steps=40)
+    obs, _ = env.reset(seed=5)
+    greedy = make_agent("greedy-lookahead", env)
+    with pytest.raises(RuntimeError, match="begin_episode"):
+        greedy.act(obs)
+    greedy.begin_episode(env)
+    base = env.unwrapped
+    moved = 0
+    for _ in range(15):
+        a = greedy.act(obs)
+        candidates = [base.model.preview(base.core_actions(k)).reward for k in range(21)]
+        stay = base.model.preview(np.full(3, STAY)).reward
+        obs, r, *_ = env.step(a)
+        assert r == pytest.approx(max(candidates)) and r >= stay
+        moved += a != STAY
+    assert moved > 0
+    assert not greedy.privileged
+    multi = gym.make(ENV_ID, scenario="random-direction-20x3", episode_steps=40)
+    multi.reset(seed=5)
+    twin = make_agent("greedy-lookahead", multi)
+    twin.begin_episode(multi)
+    single = gym.make(ENV_ID, scenario="random-direction-20x3", action_mode="single",
+                      episode_steps=40)
+    obs, _ = single.reset(seed=5)
+    greedy.begin_episode(single)
+    for _ in range(10):
+        a = greedy.act(obs)
+        b = twin.act(multi.unwrapped._observation(multi.unwrapped.model.last_score))
+        np.testing.assert_array_equal(b, single.unwrapped.core_actions(a))
+        obs, r_single, *_ = single.step(a)
+        _, r_multi, *_ = multi.step(b)
+        assert r_single == r_multi
+    r_greedy, _ = _run(single, greedy, seed=9)
+    r_mwvc, _ = _run(single, make_agent("sc-mwvc", single), seed=9)
+    assert r_greedy.mean() > 1.3 * r_mwvc.mean()
+
+
 def test_oracle_search_modes():
     env = gym.make(ENV_ID, scenario="servers-2", episode_steps=5)
     env.reset(seed=4)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import pickle
 
 import gymnasium as gym
@@ -87,6 +88,47 @@ def test_observe_balance_appends_the_reward_inputs():
     plain = gym.make(ENV_ID, scenario="random-reflection-20x3-3v")
     plain_obs, _ = plain.reset(seed=5)
     assert obs.size == plain_obs.size + 2 * 3 + 2
+
+
+def test_observe_lookahead_is_the_reward_of_each_one_core_action_with_the_vehicle_still():
+    """Each lookahead entry is the reward the env pays for that one-core action when the
+    vehicles do not move (so the lookahead uses no future knowledge), in either action mode."""
+    class Parked:
+        def reset(self, rng, area_m, n_vehicles):
+            self.p = rng.uniform(0.0, area_m, size=(n_vehicles, 2))
+            return self.p.copy()
+
+        def step(self):
+            return self.p.copy()
+
+    def one_core(a, mode):
+        if mode == "single":
+            return a
+        vec = np.full(3, STAY)
+        vec[a // 7] = a % 7
+        return vec
+
+    for mode in ("single", "multi"):
+        env = EdgeClusterEnv("random-reflection-20x3", mobility_generator=Parked(),
+                             observe_lookahead=True, action_mode=mode)
+        lay = env.observation_layout
+        assert lay.fields()[-1] == ("lookahead", lay.size - 21, 21)
+        obs, _ = env.reset(seed=3)
+        for first in (2, 12):  # walk a few steps so cores and weights are not at the start
+            obs, *_ = env.step(one_core(first, mode))
+            lookahead = obs[lay.lookahead]
+            for a in range(21):
+                probe = copy.deepcopy(env)
+                _, reward, *_ = probe.step(one_core(a, mode))
+                assert reward == pytest.approx(lookahead[a], abs=1e-6)
+        assert len(set(np.round(lookahead, 6))) > 3  # the actions do differ
+    # A moving vehicle: the lookahead is scored where the vehicle is now, not where it goes.
+    env = EdgeClusterEnv("random-reflection-20x3", observe_lookahead=True)
+    obs, _ = env.reset(seed=4)
+    now = env.model.one_core_lookahead()
+    np.testing.assert_allclose(obs[env.observation_layout.lookahead], now, rtol=1e-6)
+    stay = env.model.score(env.model.labels, env.model.heads, env.vehicle_positions).reward
+    assert now[[4, 11, 18]] == pytest.approx([stay] * 3)
 
 
 def test_motion_one_hot_follows_the_vehicle():

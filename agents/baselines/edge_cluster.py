@@ -12,8 +12,13 @@ import gymnasium as gym
 import numpy as np
 
 from agents.base import Agent
-from edge_envs.edge_cluster.baselines import metis_labelling, oracle_actions, oracle_single_action
-from edge_envs.edge_cluster.model import STAY
+from edge_envs.edge_cluster.baselines import (
+    greedy_lookahead_action,
+    metis_labelling,
+    oracle_actions,
+    oracle_single_action,
+)
+from edge_envs.edge_cluster.model import N_ACTIONS, STAY
 
 
 def _stay_action(action_space: gym.Space):
@@ -55,6 +60,39 @@ class SCMETISAgent(SCMWVCAgent):
         labels = metis_labelling(base.adjacency, base.node_positions, base.server_positions,
                                  seed=self.seed)
         base.set_labelling(labels)
+
+
+class GreedyLookaheadAgent(Agent):
+    """Myopic greedy controller: each step, the one cluster-core move that most raises the
+    reward with the vehicles where they are now (``greedy_lookahead_action``); no future
+    knowledge, no learning. In ``multi`` mode the other cores Stay, as in ``single`` mode:
+    moving every core by its own best one-core move makes the moves collide."""
+
+    name = "greedy-lookahead"
+
+    def __init__(self, env: gym.Env) -> None:
+        super().__init__(env)
+        self._env = None
+
+    def begin_episode(self, env: gym.Env) -> None:
+        self._env = env.unwrapped
+
+    def act(self, observation: Any):
+        self.check_observation(observation)
+        if self._env is None:
+            raise RuntimeError(f"{self.name} scores the current clustering: call "
+                               "begin_episode(env) first")
+        index = greedy_lookahead_action(self._env.model)
+        if isinstance(self.action_space, gym.spaces.MultiDiscrete):
+            return _one_core(index, self.action_space)
+        return index
+
+
+def _one_core(index: int, space: gym.spaces.MultiDiscrete) -> np.ndarray:
+    """The ``multi`` action where core ``index // 7`` takes ``index % 7`` and the others Stay."""
+    action = np.full(space.shape, STAY, dtype=space.dtype)
+    action[index // N_ACTIONS] = index % N_ACTIONS
+    return action
 
 
 class OracleAgent(Agent):

@@ -20,6 +20,13 @@ AGENTS = [
         description="static balanced METIS partition matched to the servers (paper 000)",
     ),
     AgentSpec(
+        name="greedy-lookahead",
+        factory="agents.baselines.edge_cluster:GreedyLookaheadAgent",
+        kind="baseline",
+        envs=_ENVS,
+        description="myopic: moves the one core that most raises the reward now (ours)",
+    ),
+    AgentSpec(
         name="oracle",
         factory="agents.baselines.edge_cluster:OracleAgent",
         kind="reference",

@@ -131,6 +131,7 @@ class D3QNAgent(Agent):
         self.q_target.load_state_dict(self.q.state_dict())
         self.predictor: MotionPredictor | None = None
         self.node_positions: np.ndarray | None = None
+        self.controller = None
         self.history: list[np.ndarray] = []
 
     # -- configuration helpers ------------------------------------------------------------
@@ -331,6 +332,9 @@ class D3QNAgent(Agent):
         # The node layout is static deployment knowledge (not future state): it lets
         # L-D3QN recompute which nodes would sense the vehicle in each predicted state.
         self.node_positions = np.array(env.unwrapped.node_positions, dtype=np.float64)
+        # observe_lookahead: eq. 6's predicted states re-score the candidate clusterings
+        # for each predicted vehicle position, as the controller would (see predicted_states).
+        self.controller = env.unwrapped.model if self.params.observe_lookahead else None
 
     def act(self, observation: Any):
         action = self._act(self.check_observation(observation).astype(np.float32))
@@ -371,7 +375,23 @@ class D3QNAgent(Agent):
                 states[:, lay.data_share] = shares(per_server)
                 delta = balance_factors(per_server)
                 states[:, lay.balance.start + 1] = np.clip(delta, 0.0, 1.0)
+            if p.observe_lookahead and self.controller is not None:
+                self._predicted_lookahead(states, obs, node_data)
         return states.astype(np.float32)
+
+    def _predicted_lookahead(self, states: np.ndarray, obs: np.ndarray,
+                             node_data: np.ndarray) -> None:
+        """Write into ``states`` the one-core lookahead rewards scored against each predicted
+        state's node data. The candidates come from the controller's current clustering; if
+        that is not the state ``obs`` describes (``act`` called on an old observation), the
+        observed lookahead is kept."""
+        lay = self.layout
+        current = np.asarray(obs[lay.lookahead], dtype=np.float64)
+        scored = self.controller.one_core_lookahead(
+            np.vstack([self.controller.last_score.node_data_bytes, node_data
+                       * self.params.sensing_msg_bytes]))
+        if np.allclose(scored[0], current, atol=1e-5):
+            states[:, lay.lookahead] = np.clip(scored[1:], 0.0, 1.0)
 
     # -- persistence ----------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:

@@ -140,3 +140,17 @@ def oracle_single_action(model: EdgeClusterModel) -> int:
     candidates = np.full((len(index), n), STAY, dtype=np.int64)
     candidates[np.arange(len(index)), index // N_ACTIONS] = index % N_ACTIONS
     return int(index[_best(*score_next(model, candidates))])
+
+
+def greedy_lookahead_action(model: EdgeClusterModel) -> int:
+    """``Discrete(7n)`` index of the one-core action with the highest reward with the vehicles
+    where they are NOW (:meth:`EdgeClusterModel.one_core_scores`; no future knowledge).
+
+    Ties as in :func:`oracle_single_action`: reward, then the unclipped ``Gamma + Delta``
+    (so it leaves a plateau where a clipped factor makes every reward 0), then "all Stay",
+    then the lowest index. A myopic controller that the paper does not compare against
+    (see ``docs/envs/edge-cluster.md``).
+    """
+    s = model.one_core_scores()
+    index = np.concatenate([[STAY], np.arange(len(s["reward"]))])
+    return int(index[_best(s["reward"][index], (s["gamma_raw"] + s["delta_raw"])[index])])

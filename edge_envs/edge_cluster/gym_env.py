@@ -162,7 +162,9 @@ class EdgeClusterEnv(gym.Env):
         return self._builder.build(m.labels, score.node_data_bytes, m.vehicle_positions,
                                    m.vehicle_motion, m.cores, m.weights, score.hops_per_server,
                                    score.data_per_server,
-                                   (score.balance_hops, score.balance_data))
+                                   (score.balance_hops, score.balance_data),
+                                   m.one_core_lookahead() if self.params.observe_lookahead
+                                   else None)
 
     def _info(self, score: ClusterScore) -> dict[str, Any]:
         return {

@@ -326,7 +326,9 @@ def _score_rows(
         penalty = np.full((n_rows, m), float(m))
     node_hops = np.where(disconnected, penalty, dist) + 1.0
     hops = np.bincount(flat, weights=node_hops.reshape(-1), minlength=n_rows * n)
-    data = np.bincount(flat, weights=np.tile(data_bytes, n_rows), minlength=n_rows * n)
+    # data_bytes: one (M,) vector for every row, or one (U, M) row per labelling.
+    per_node = np.broadcast_to(data_bytes, (n_rows, m)).reshape(-1)
+    data = np.bincount(flat, weights=per_node, minlength=n_rows * n)
     hops, data = hops.reshape(n_rows, n), data.reshape(n_rows, n)
     gamma_raw, delta_raw = balance_factors(hops), balance_factors(data)
     if params.clip_factors:
@@ -600,6 +602,36 @@ class EdgeClusterModel:
             heads[k], labels[k] = self.cluster(opt_cores[actions[k], cols],
                                                opt_weights[actions[k], cols])
         return heads, labels
+
+    def one_core_lookahead(self, data_bytes: np.ndarray | None = None) -> np.ndarray:
+        """``(7 n,)``: the reward (``Gamma * Delta``, sec. 4.1.3) of each one-core action with
+        the vehicles where they are NOW; entry ``7 i + a`` is core ``i`` taking action ``a``
+        while the others Stay (the ``single`` action order).
+
+        No future knowledge: it is the controller scoring candidate clusterings against the
+        data it currently receives (unlike :meth:`preview`, which uses the next positions).
+        ``data_bytes`` of shape ``(K, M)`` scores the same candidates against ``K`` other
+        per-node data vectors (``(K, 7 n)`` result); the hop side is computed once.
+        """
+        return self.one_core_scores(data_bytes)["reward"]
+
+    def one_core_scores(self, data_bytes: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """All of :func:`score_candidates`' outputs for the ``7 n`` one-core actions (see
+        :meth:`one_core_lookahead`), each with shape ``(7 n, ...)``, or ``(K, 7 n, ...)``
+        for ``K`` data vectors."""
+        n = self.params.n_servers
+        index = np.arange(N_ACTIONS * n)
+        actions = np.full((len(index), n), STAY, dtype=np.int64)
+        actions[index, index // N_ACTIONS] = index % N_ACTIONS
+        heads, labels = self.cluster_candidates(actions)
+        dist = self.graph.hops_to_heads_batch(labels, heads)
+        if data_bytes is None:
+            return _score_rows(labels, dist, self.last_score.node_data_bytes, n, self.params)
+        data = np.asarray(data_bytes, dtype=np.float64)
+        k = len(data)
+        rows = _score_rows(np.tile(labels, (k, 1)), np.tile(dist, (k, 1)),
+                           np.repeat(data, len(index), axis=0), n, self.params)
+        return {key: v.reshape(k, len(index), *v.shape[1:]) for key, v in rows.items()}
 
     def _refresh(self) -> ClusterScore:
         self.heads, self.labels = self.cluster(self.cores, self.weights, self.labelling)

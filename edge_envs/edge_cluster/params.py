@@ -61,6 +61,10 @@ class EdgeClusterParams:
         observe_balance: append to the observation each server's share of the hops and of
             the data (``b_i / sum b``, ``d_i / sum d``) and the two reward factors (Gamma,
             Delta); not in the paper (see ``observation.py``).
+        observe_lookahead: append to the observation the reward each of the ``7 n``
+            one-core actions would give with the vehicles where they are now (the
+            controller's own evaluation of a candidate clustering, no future knowledge);
+            not in the paper (see ``observation.py``).
     """
 
     area_m: float = 15.0
@@ -89,6 +93,7 @@ class EdgeClusterParams:
     disconnected_penalty: str = "cluster-size"
     action_mode: str = "multi"
     observe_balance: bool = False
+    observe_lookahead: bool = False
 
     def __post_init__(self) -> None:
         check_float("area_m", self.area_m, 0.0, 1e4, low_inclusive=False)
@@ -128,9 +133,9 @@ class EdgeClusterParams:
             raise ValueError(f"clip_factors must be True or False, got {self.clip_factors!r}")
         check_choice("disconnected_penalty", self.disconnected_penalty, DISCONNECTED_PENALTIES)
         check_choice("action_mode", self.action_mode, ACTION_MODES)
-        if not isinstance(self.observe_balance, bool):
-            raise ValueError(
-                f"observe_balance must be True or False, got {self.observe_balance!r}")
+        for name in ("observe_balance", "observe_lookahead"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"{name} must be True or False, got {getattr(self, name)!r}")
 
     @property
     def sensing_msg_bytes(self) -> float:
