@@ -22,7 +22,9 @@ Input: by default the network reads the observation without its ``M x M`` adjace
 feeds the whole observation as in the paper (Table 2, ``M^2 + 2M + 2 + |Y|`` inputs).
 The catalog builds these agents on envs with ``observe_balance=True``: the observation then
 also carries each server's hop and data shares and the two reward factors, which L-D3QN's
-predicted states update for each predicted vehicle position (``predicted_states``).
+predicted states update for each predicted vehicle position (``predicted_states``). On an
+env with ``observe_lookahead=True`` the predicted states also re-score the one-core lookahead
+(not a catalog default: as inputs it did not help, see ``docs/agents/d3qn.md``).
 """
 
 from __future__ import annotations
