@@ -12,13 +12,8 @@ import gymnasium as gym
 import numpy as np
 
 from agents.base import Agent
-from edge_envs.edge_cluster.baselines import (
-    greedy_lookahead_action,
-    metis_labelling,
-    oracle_actions,
-    oracle_single_action,
-)
-from edge_envs.edge_cluster.model import N_ACTIONS, STAY
+from edge_envs.edge_cluster.baselines import metis_labelling, oracle_actions, oracle_single_action
+from edge_envs.edge_cluster.model import STAY
 
 
 def _stay_action(action_space: gym.Space):
@@ -62,39 +57,6 @@ class SCMETISAgent(SCMWVCAgent):
         base.set_labelling(labels)
 
 
-class GreedyLookaheadAgent(Agent):
-    """Myopic greedy controller: each step, the one cluster-core move that most raises the
-    reward with the vehicles where they are now (``greedy_lookahead_action``); no future
-    knowledge, no learning. In ``multi`` mode the other cores Stay, as in ``single`` mode:
-    moving every core by its own best one-core move makes the moves collide."""
-
-    name = "greedy-lookahead"
-
-    def __init__(self, env: gym.Env) -> None:
-        super().__init__(env)
-        self._env = None
-
-    def begin_episode(self, env: gym.Env) -> None:
-        self._env = env.unwrapped
-
-    def act(self, observation: Any):
-        self.check_observation(observation)
-        if self._env is None:
-            raise RuntimeError(f"{self.name} scores the current clustering: call "
-                               "begin_episode(env) first")
-        index = greedy_lookahead_action(self._env.model)
-        if isinstance(self.action_space, gym.spaces.MultiDiscrete):
-            return _one_core(index, self.action_space)
-        return index
-
-
-def _one_core(index: int, space: gym.spaces.MultiDiscrete) -> np.ndarray:
-    """The ``multi`` action where core ``index // 7`` takes ``index % 7`` and the others Stay."""
-    action = np.full(space.shape, STAY, dtype=space.dtype)
-    action[index // N_ACTIONS] = index % N_ACTIONS
-    return action
-
-
 class OracleAgent(Agent):
     """Privileged one-step oracle: knows the vehicles' next positions and picks the core
     actions that maximise the next reward, scoring candidates with the env model's own
@@ -126,7 +88,20 @@ class OracleAgent(Agent):
         if self._env is None:
             raise RuntimeError("the oracle reads the env state: call begin_episode(env) first")
         model = self._env.model
+        # None: the next positions (foresight); else the vehicles where they are now.
+        positions = None if self.privileged else model.vehicle_positions
         if isinstance(self.action_space, gym.spaces.MultiDiscrete):
-            actions = oracle_actions(model, self.sweeps, self.exhaustive_limit)
+            actions = oracle_actions(model, self.sweeps, self.exhaustive_limit, positions)
             return actions.astype(self.action_space.dtype)
-        return int(oracle_single_action(model))
+        return int(oracle_single_action(model, positions))
+
+
+class GreedyLookaheadAgent(OracleAgent):
+    """The oracle's search without its foresight: each step, the action of the env's own
+    action space whose clustering scores best with the vehicles where they are NOW (every
+    joint action for up to 4 servers in the default view, the ``7n`` one-core actions in
+    ``single`` mode). A myopic controller that needs no future knowledge and does not learn;
+    the paper does not compare against it."""
+
+    name = "greedy-lookahead"
+    privileged = False

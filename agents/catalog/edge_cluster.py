@@ -24,7 +24,7 @@ AGENTS = [
         factory="agents.baselines.edge_cluster:GreedyLookaheadAgent",
         kind="baseline",
         envs=_ENVS,
-        description="myopic: moves the one core that most raises the reward now (ours)",
+        description="the oracle's search with the vehicles where they are now: no foresight (ours)",
     ),
     AgentSpec(
         name="oracle",

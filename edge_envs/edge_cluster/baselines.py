@@ -8,6 +8,9 @@
   after the step and searches the core actions that maximise the next reward (exhaustive
   for up to 4 servers, greedy coordinate search beyond), scoring every candidate with the
   model's own reward formulas.
+* Greedy lookahead (ours): the same search scored with the vehicles where they are NOW
+  (``vehicle_positions=model.vehicle_positions``), i.e. the oracle without its foresight: a
+  myopic controller that needs no future knowledge.
 """
 
 from __future__ import annotations
@@ -62,15 +65,19 @@ def metis_labelling(
     return to_server[parts]
 
 
-def score_next(model: EdgeClusterModel, core_actions: np.ndarray) -> tuple[np.ndarray, ...]:
-    """``(reward, gamma_raw + delta_raw)`` of ``K`` candidate action vectors ``(K, n)`` on the
-    next vehicle positions (privileged), by the model's own scoring formulas.
+def score_next(
+    model: EdgeClusterModel, core_actions: np.ndarray, vehicle_positions: np.ndarray | None = None
+) -> tuple[np.ndarray, ...]:
+    """``(reward, gamma_raw + delta_raw)`` of ``K`` candidate action vectors ``(K, n)`` by the
+    model's own scoring formulas, with the vehicles at ``vehicle_positions`` (default: their
+    next positions, privileged).
 
     Candidates that produce the same clustering (same heads and labels) are scored once.
     """
     m = model
     heads, labels = m.cluster_candidates(core_actions)
-    sensing = sensing_nodes(m.node_positions, m.next_vehicle_positions, m.params.sensing_range_m)
+    positions = m.next_vehicle_positions if vehicle_positions is None else vehicle_positions
+    sensing = sensing_nodes(m.node_positions, positions, m.params.sensing_range_m)
     data = node_data_bytes(sensing, m.params)
     first, inverse = _unique_rows(np.concatenate([heads, labels], axis=1))
     s = score_candidates(labels[first], heads[first], data, m.graph, m.params)
@@ -99,9 +106,11 @@ def _best(reward: np.ndarray, tie: np.ndarray) -> int:
 
 
 def oracle_actions(
-    model: EdgeClusterModel, sweeps: int = 3, exhaustive_limit: int = 2401
+    model: EdgeClusterModel, sweeps: int = 3, exhaustive_limit: int = 2401,
+    vehicle_positions: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Per-core actions maximising the next reward.
+    """Per-core actions maximising the next reward (scored with the vehicles at
+    ``vehicle_positions``, default their next positions; see :func:`score_next`).
 
     If ``7 ** n <= exhaustive_limit`` (n <= 4 servers by default, every paper scenario) all
     joint actions are scored in one batch. Otherwise greedy coordinate search: start from
@@ -115,14 +124,14 @@ def oracle_actions(
     if N_ACTIONS**n <= exhaustive_limit:
         grid = np.indices((N_ACTIONS,) * n).reshape(n, -1).T
         candidates = np.concatenate([stay[None], grid])
-        return candidates[_best(*score_next(model, candidates))].copy()
+        return candidates[_best(*score_next(model, candidates, vehicle_positions))].copy()
     actions = stay
     for _ in range(sweeps):
         improved = False
         for i in range(n):
             candidates = np.repeat(actions[None], N_ACTIONS + 1, axis=0)
             candidates[1:, i] = np.arange(N_ACTIONS)  # row 0: the current choice
-            k = _best(*score_next(model, candidates))
+            k = _best(*score_next(model, candidates, vehicle_positions))
             if k != 0 and candidates[k, i] != actions[i]:
                 actions, improved = candidates[k].copy(), True
         if not improved:
@@ -130,27 +139,18 @@ def oracle_actions(
     return actions
 
 
-def oracle_single_action(model: EdgeClusterModel) -> int:
-    """``Discrete(7n)`` oracle: the best of all ``7n`` one-core actions (exhaustive).
+def oracle_single_action(
+    model: EdgeClusterModel, vehicle_positions: np.ndarray | None = None
+) -> int:
+    """``Discrete(7n)`` oracle: the best of all ``7n`` one-core actions (exhaustive; scored as
+    in :func:`score_next`).
 
-    Ties go to "all Stay" (index ``STAY``), then to the lowest index.
+    Ties: reward, then the unclipped ``Gamma + Delta``, then "all Stay" (index ``STAY``),
+    then the lowest index.
     """
     n = model.params.n_servers
     index = np.concatenate([[STAY], np.arange(N_ACTIONS * n)])
     candidates = np.full((len(index), n), STAY, dtype=np.int64)
     candidates[np.arange(len(index)), index // N_ACTIONS] = index % N_ACTIONS
-    return int(index[_best(*score_next(model, candidates))])
+    return int(index[_best(*score_next(model, candidates, vehicle_positions))])
 
-
-def greedy_lookahead_action(model: EdgeClusterModel) -> int:
-    """``Discrete(7n)`` index of the one-core action with the highest reward with the vehicles
-    where they are NOW (:meth:`EdgeClusterModel.one_core_scores`; no future knowledge).
-
-    Ties as in :func:`oracle_single_action`: reward, then the unclipped ``Gamma + Delta``
-    (so it leaves a plateau where a clipped factor makes every reward 0), then "all Stay",
-    then the lowest index. A myopic controller that the paper does not compare against
-    (see ``docs/envs/edge-cluster.md``).
-    """
-    s = model.one_core_scores()
-    index = np.concatenate([[STAY], np.arange(len(s["reward"]))])
-    return int(index[_best(s["reward"][index], (s["gamma_raw"] + s["delta_raw"])[index])])

@@ -613,12 +613,6 @@ class EdgeClusterModel:
         ``data_bytes`` of shape ``(K, M)`` scores the same candidates against ``K`` other
         per-node data vectors (``(K, 7 n)`` result); the hop side is computed once.
         """
-        return self.one_core_scores(data_bytes)["reward"]
-
-    def one_core_scores(self, data_bytes: np.ndarray | None = None) -> dict[str, np.ndarray]:
-        """All of :func:`score_candidates`' outputs for the ``7 n`` one-core actions (see
-        :meth:`one_core_lookahead`), each with shape ``(7 n, ...)``, or ``(K, 7 n, ...)``
-        for ``K`` data vectors."""
         n = self.params.n_servers
         index = np.arange(N_ACTIONS * n)
         actions = np.full((len(index), n), STAY, dtype=np.int64)
@@ -626,12 +620,13 @@ class EdgeClusterModel:
         heads, labels = self.cluster_candidates(actions)
         dist = self.graph.hops_to_heads_batch(labels, heads)
         if data_bytes is None:
-            return _score_rows(labels, dist, self.last_score.node_data_bytes, n, self.params)
+            return _score_rows(labels, dist, self.last_score.node_data_bytes, n,
+                               self.params)["reward"]
         data = np.asarray(data_bytes, dtype=np.float64)
         k = len(data)
         rows = _score_rows(np.tile(labels, (k, 1)), np.tile(dist, (k, 1)),
                            np.repeat(data, len(index), axis=0), n, self.params)
-        return {key: v.reshape(k, len(index), *v.shape[1:]) for key, v in rows.items()}
+        return rows["reward"].reshape(k, len(index))
 
     def _refresh(self) -> ClusterScore:
         self.heads, self.labels = self.cluster(self.cores, self.weights, self.labelling)
