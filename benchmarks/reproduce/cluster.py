@@ -342,7 +342,9 @@ def write_report(results: dict, out: Path) -> Path:
         "mobility model), 1 torch thread. The DRL and SB3-DQN agents act on the "
         "one-core-per-step view (`action_mode=\"single\"`), the others on the default view; "
         "the DRL agents also observe the servers' hop and data shares and the reward factors "
-        "(`observe_balance=True`, from their catalog entries). "
+        "(`observe_balance=True`, from their catalog entries). `greedy-lookahead` (ours, not "
+        "in the paper) is the oracle's search scored with the vehicle where it is now, i.e. "
+        "without foresight. "
         "Protocol and deviations: `docs/agents/d3qn.md` and the docstring of "
         "`benchmarks/reproduce/cluster.py`.", "",
     ]
