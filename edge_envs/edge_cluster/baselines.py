@@ -26,6 +26,7 @@ from edge_envs.edge_cluster.model import (
     score_candidates,
     sensing_nodes,
     squared_distances,
+    unique_rows,
 )
 
 
@@ -79,24 +80,9 @@ def score_next(
     positions = m.next_vehicle_positions if vehicle_positions is None else vehicle_positions
     sensing = sensing_nodes(m.node_positions, positions, m.params.sensing_range_m)
     data = node_data_bytes(sensing, m.params)
-    first, inverse = _unique_rows(np.concatenate([heads, labels], axis=1))
+    first, inverse = unique_rows(np.concatenate([heads, labels], axis=1))
     s = score_candidates(labels[first], heads[first], data, m.graph, m.params)
     return s["reward"][inverse], (s["gamma_raw"] + s["delta_raw"])[inverse]
-
-
-def _unique_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(first, inverse)`` of the distinct rows of a small-int matrix: rows are hashed to one
-    int64 each (fast 1-D unique); a hash collision, checked for, falls back to ``np.unique``
-    over whole rows."""
-    weights = np.random.default_rng(0).integers(1, 2**62, size=rows.shape[1])
-    with np.errstate(over="ignore"):
-        keys = (rows.astype(np.int64) * weights).sum(axis=1)
-    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-    inverse = inverse.reshape(-1)
-    if not np.array_equal(rows[first][inverse], rows):
-        _, first, inverse = np.unique(rows, axis=0, return_index=True, return_inverse=True)
-        inverse = inverse.reshape(-1)
-    return first, inverse
 
 
 def _best(reward: np.ndarray, tie: np.ndarray) -> int:

@@ -21,6 +21,7 @@ score many candidates at once with :meth:`EdgeClusterModel.cluster_candidates` a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from scipy.sparse import csr_matrix
@@ -388,6 +389,29 @@ def score_candidates(
     return _score_rows(labels, dist, data_bytes, heads.shape[1], params)
 
 
+@lru_cache(maxsize=16)
+def _hash_weights(width: int) -> np.ndarray:
+    # Fixed (seed 0) random multipliers: a hash, not a random stream of the simulation.
+    weights = np.random.default_rng(0).integers(1, 2**62, size=width)
+    weights.flags.writeable = False
+    return weights
+
+
+def unique_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(first, inverse)`` of the distinct rows of a small-int matrix: rows are hashed to one
+    int64 each (fast 1-D unique); a hash collision, checked for, falls back to ``np.unique``
+    over whole rows."""
+    weights = _hash_weights(rows.shape[1])
+    with np.errstate(over="ignore"):
+        keys = (rows.astype(np.int64) * weights).sum(axis=1)
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    if not np.array_equal(rows[first][inverse], rows):
+        _, first, inverse = np.unique(rows, axis=0, return_index=True, return_inverse=True)
+        inverse = inverse.reshape(-1)
+    return first, inverse
+
+
 # ---------------------------------------------------------------------------------------------
 # The stateful model
 # ---------------------------------------------------------------------------------------------
@@ -618,15 +642,19 @@ class EdgeClusterModel:
         actions = np.full((len(index), n), STAY, dtype=np.int64)
         actions[index, index // N_ACTIONS] = index % N_ACTIONS
         heads, labels = self.cluster_candidates(actions)
+        # Many moves leave the clustering as it is (n Stays, moves that keep every head and
+        # label): each distinct clustering is searched and scored once.
+        first, inverse = unique_rows(np.concatenate([heads, labels], axis=1))
+        heads, labels = heads[first], labels[first]
         dist = self.graph.hops_to_heads_batch(labels, heads)
         if data_bytes is None:
             return _score_rows(labels, dist, self.last_score.node_data_bytes, n,
-                               self.params)["reward"]
+                               self.params)["reward"][inverse]
         data = np.asarray(data_bytes, dtype=np.float64)
-        k = len(data)
+        k, u = len(data), len(first)
         rows = _score_rows(np.tile(labels, (k, 1)), np.tile(dist, (k, 1)),
-                           np.repeat(data, len(index), axis=0), n, self.params)
-        return rows["reward"].reshape(k, len(index))
+                           np.repeat(data, u, axis=0), n, self.params)
+        return rows["reward"].reshape(k, u)[:, inverse]
 
     def _refresh(self) -> ClusterScore:
         self.heads, self.labels = self.cluster(self.cores, self.weights, self.labelling)
