@@ -101,7 +101,9 @@ class GreedyLookaheadAgent(OracleAgent):
     action space whose clustering scores best with the vehicles where they are NOW (every
     joint action for up to 4 servers in the default view, the ``7n`` one-core actions in
     ``single`` mode). A myopic controller that needs no future knowledge and does not learn;
-    the paper does not compare against it."""
+    the paper does not compare against it. It reads the env's model only for the present:
+    cores, weights, labels and sensed data are in the observation, node positions and links
+    are deployment knowledge (as for SC-METIS), so it is not marked privileged."""
 
     name = "greedy-lookahead"
     privileged = False
