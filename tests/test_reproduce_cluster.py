@@ -48,8 +48,10 @@ def _fake_cell(scenario, fraction, agents, s, log):
 
 
 def _fake_study(s, seeds, log):
-    rows = [{"sc-mwvc": 0.2, "sc-metis": 0.3, "oracle": 0.7, "ll-d3qn": [0.4, 0.6]},
-            {"sc-mwvc": 0.1, "sc-metis": 0.2, "oracle": 0.5, "ll-d3qn": [0.3, 0.36]}]
+    rows = [{"sc-mwvc": 0.2, "sc-metis": 0.3, "greedy-lookahead": 0.65, "oracle": 0.7,
+             "ll-d3qn": [0.4, 0.6]},
+            {"sc-mwvc": 0.1, "sc-metis": 0.2, "greedy-lookahead": 0.45, "oracle": 0.5,
+             "ll-d3qn": [0.3, 0.36]}]
     for r in rows:
         r.update({"ll-d3qn": r["ll-d3qn"][:seeds], "train_s": [10.0, 12.0][:seeds],
                   "selected_step": [1000, 2000][:seeds]})
@@ -90,6 +92,9 @@ def test_report_parts_merge_and_name_their_runs(tmp_path, monkeypatch):
     # 0.25), 0.4 does not; only 0.6 is within 15 % of its oracle (0.595; 0.425).
     assert "3 of them reach 2.5 x SC-MWVC and 1 lie within 15 %" in study[4]
     assert "4 runs from 0.300 to 0.600" in study[4]
+    # greedy-lookahead (0.65 + 0.45) / 2 = 0.55: x3.67 SC-MWVC, 8 % below the oracle.
+    assert "0.550 (x3.67 SC-MWVC, 8% below the oracle)" in study[5]
+    assert "| greedy-lookahead |" in report
     # --render-only runs nothing and keeps every part; --notes replaces the Notes section.
     notes = tmp_path / "notes.txt"
     notes.write_text("first note\n\nsecond note\n")

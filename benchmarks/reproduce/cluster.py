@@ -532,11 +532,17 @@ def _study_targets(study: dict) -> list[str]:
     every = [x for r in rows for x in r["ll-d3qn"]]
     ratio_ok = sum(x >= 2.5 * r["sc-mwvc"] for r in rows for x in r["ll-d3qn"])
     oracle_ok = sum(x >= 0.85 * r["oracle"] for r in rows for x in r["ll-d3qn"])
-    return _target_lines(ll, mw, me, orc, wall, per=" per run") + [
+    lines = _target_lines(ll, mw, me, orc, wall, per=" per run") + [
         f"spread: {len(every)} runs from {min(every):.3f} to {max(every):.3f} (standard "
         f"deviation {np.std(every):.3f}); against their own layout's references, {ratio_ok} "
         f"of them reach 2.5 x SC-MWVC and {oracle_ok} lie within 15 % of the oracle",
     ]
+    if all("greedy-lookahead" in r for r in rows):
+        greedy = float(np.mean([r["greedy-lookahead"] for r in rows]))
+        lines.append(f"for comparison, greedy-lookahead (no learning, no foresight): "
+                     f"{greedy:.3f} (x{greedy / max(mw, 1e-9):.2f} SC-MWVC, "
+                     f"{1 - greedy / max(orc, 1e-9):.0%} below the oracle)")
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
