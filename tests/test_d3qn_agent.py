@@ -102,11 +102,12 @@ def test_predicted_states_move_the_vehicle():
     np.testing.assert_array_equal(stay[lay.adjacency], obs[lay.adjacency])
 
 
-def test_predicted_states_recompute_the_data_balance_with_observe_balance():
+def _predicted_states_midway(**env_kw):
+    """An L-D3QN with fixed move displacements, 5 random steps into an episode: the env, the
+    agent, the observation, the vehicle position and the 9 predicted states."""
     from agents.d3qn.predictor import MotionPredictor
-    from edge_envs.edge_cluster.model import balance_factor, node_data_bytes, sensing_nodes
 
-    env = small_env(observe_balance=True)
+    env = small_env(**env_kw)
     agent = LD3QNAgent(env, lstm_updates=5)
     agent.predictor = MotionPredictor()
     agent.predictor.displacement_m[:] = np.array([[0, 4], [0, -4], [-4, 0], [4, 0], [3, 3],
@@ -115,9 +116,15 @@ def test_predicted_states_recompute_the_data_balance_with_observe_balance():
     for _ in range(5):
         obs, *_ = env.step(env.action_space.sample())
     agent.begin_episode(env)
+    pos = np.array(env.unwrapped.vehicle_positions[0])
+    return env, agent, obs, pos, agent.predicted_states(obs, pos)
+
+
+def test_predicted_states_recompute_the_data_balance_with_observe_balance():
+    from edge_envs.edge_cluster.model import balance_factor, node_data_bytes, sensing_nodes
+
+    env, agent, obs, pos, states = _predicted_states_midway(observe_balance=True)
     u, lay, p = env.unwrapped, env.unwrapped.observation_layout, env.unwrapped.params
-    pos = np.array(u.vehicle_positions[0])
-    states = agent.predicted_states(obs, pos)
     # Staying reproduces the env's own observation, balance fields included.
     stay = states[MOTIONS.index("stay")]
     np.testing.assert_allclose(stay[lay.data_share], obs[lay.data_share], atol=1e-6)
@@ -142,20 +149,9 @@ def test_predicted_states_recompute_the_data_balance_with_observe_balance():
 def test_predicted_states_rescore_the_lookahead_for_each_predicted_position():
     import copy
 
-    from agents.d3qn.predictor import MotionPredictor
-
-    env = small_env(observe_balance=True, observe_lookahead=True, action_mode="single")
-    agent = LD3QNAgent(env, lstm_updates=5)
-    agent.predictor = MotionPredictor()
-    agent.predictor.displacement_m[:] = np.array([[0, 4], [0, -4], [-4, 0], [4, 0], [3, 3],
-                                                  [3, -3], [-3, 3], [-3, -3], [0, 0]])
-    obs, _ = env.reset(seed=2)
-    for _ in range(5):
-        obs, *_ = env.step(env.action_space.sample())
-    agent.begin_episode(env)
+    env, agent, obs, pos, states = _predicted_states_midway(
+        observe_balance=True, observe_lookahead=True, action_mode="single")
     u, lay, p = env.unwrapped, env.unwrapped.observation_layout, env.unwrapped.params
-    pos = np.array(u.vehicle_positions[0])
-    states = agent.predicted_states(obs, pos)
     stay = states[MOTIONS.index("stay")]
     np.testing.assert_allclose(stay[lay.lookahead], obs[lay.lookahead], atol=1e-6)
     moved = 0
