@@ -23,6 +23,7 @@ from edge_envs.edge_cluster.model import (
     STAY,
     EdgeClusterModel,
     node_data_bytes,
+    one_core_actions,
     score_candidates,
     sensing_nodes,
     squared_distances,
@@ -136,7 +137,6 @@ def oracle_single_action(
     """
     n = model.params.n_servers
     index = np.concatenate([[STAY], np.arange(N_ACTIONS * n)])
-    candidates = np.full((len(index), n), STAY, dtype=np.int64)
-    candidates[np.arange(len(index)), index // N_ACTIONS] = index % N_ACTIONS
+    candidates = one_core_actions(index, n)
     return int(index[_best(*score_next(model, candidates, vehicle_positions))])
 

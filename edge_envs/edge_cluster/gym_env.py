@@ -23,7 +23,12 @@ from edge_envs.core.env_base import EpisodeGuard, check_action, check_render_mod
 from edge_envs.core.seeding import entropy_from, spawn_streams
 from edge_envs.edge_cluster import SYSTEM
 from edge_envs.edge_cluster.mobility import MobilityGenerator
-from edge_envs.edge_cluster.model import N_ACTIONS, STAY, ClusterScore, EdgeClusterModel
+from edge_envs.edge_cluster.model import (
+    N_ACTIONS,
+    ClusterScore,
+    EdgeClusterModel,
+    one_core_actions,
+)
 from edge_envs.edge_cluster.observation import ObservationBuilder
 from edge_envs.edge_cluster.params import EdgeClusterParams
 from edge_envs.registry import resolve_scenario
@@ -141,9 +146,7 @@ class EdgeClusterEnv(gym.Env):
         """
         if self.params.action_mode == "multi":
             return np.asarray(action, dtype=np.int64)
-        per_core = np.full(self.params.n_servers, STAY, dtype=np.int64)
-        per_core[int(action) // N_ACTIONS] = int(action) % N_ACTIONS
-        return per_core
+        return one_core_actions([int(action)], self.params.n_servers)[0]
 
     def set_labelling(self, labels) -> None:
         """Fix the node-to-cluster labelling (``(M,)`` ints in ``[0, n)``) until the next reset;

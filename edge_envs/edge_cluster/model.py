@@ -389,6 +389,15 @@ def score_candidates(
     return _score_rows(labels, dist, data_bytes, heads.shape[1], params)
 
 
+def one_core_actions(index: np.ndarray, n_servers: int) -> np.ndarray:
+    """``(K, n)`` per-core actions of ``K`` ``single``-view indices: index ``7 i + a`` makes
+    core ``i`` take action ``a`` while the others Stay."""
+    index = np.asarray(index, dtype=np.int64)
+    actions = np.full((len(index), n_servers), STAY, dtype=np.int64)
+    actions[np.arange(len(index)), index // N_ACTIONS] = index % N_ACTIONS
+    return actions
+
+
 @lru_cache(maxsize=16)
 def _hash_weights(width: int) -> np.ndarray:
     # Fixed (seed 0) random multipliers: a hash, not a random stream of the simulation.
@@ -638,23 +647,20 @@ class EdgeClusterModel:
         per-node data vectors (``(K, 7 n)`` result); the hop side is computed once.
         """
         n = self.params.n_servers
-        index = np.arange(N_ACTIONS * n)
-        actions = np.full((len(index), n), STAY, dtype=np.int64)
-        actions[index, index // N_ACTIONS] = index % N_ACTIONS
-        heads, labels = self.cluster_candidates(actions)
+        heads, labels = self.cluster_candidates(one_core_actions(np.arange(N_ACTIONS * n), n))
         # Many moves leave the clustering as it is (n Stays, moves that keep every head and
         # label): each distinct clustering is searched and scored once.
         first, inverse = unique_rows(np.concatenate([heads, labels], axis=1))
         heads, labels = heads[first], labels[first]
         dist = self.graph.hops_to_heads_batch(labels, heads)
-        if data_bytes is None:
-            return _score_rows(labels, dist, self.last_score.node_data_bytes, n,
-                               self.params)["reward"][inverse]
-        data = np.asarray(data_bytes, dtype=np.float64)
+        current = data_bytes is None
+        data = np.atleast_2d(self.last_score.node_data_bytes if current else
+                             np.asarray(data_bytes, dtype=np.float64))
         k, u = len(data), len(first)
         rows = _score_rows(np.tile(labels, (k, 1)), np.tile(dist, (k, 1)),
                            np.repeat(data, u, axis=0), n, self.params)
-        return rows["reward"].reshape(k, u)[:, inverse]
+        reward = rows["reward"].reshape(k, u)[:, inverse]
+        return reward[0] if current else reward
 
     def _refresh(self) -> ClusterScore:
         self.heads, self.labels = self.cluster(self.cores, self.weights, self.labelling)
