@@ -22,8 +22,9 @@ def test_declared_in_registry():
     for name in ("d3qn", "l-d3qn", "ll-d3qn"):
         spec = resolve_agent(name, "EdgeCluster-v0")
         assert spec.kind == "paper" and spec.envs == ("EdgeCluster-v0",)
-    agent = make_agent("d3qn", small_env())
-    assert isinstance(agent, D3QNAgent) and agent.learns
+    spec = resolve_agent("d3qn", "EdgeCluster-v0")
+    agent = make_agent("d3qn", small_env(**spec.env_kwargs_for("EdgeCluster-v0")))
+    assert isinstance(agent, D3QNAgent) and agent.learns and agent.afterstate
 
 
 def test_single_action_mode_reads_the_outputs_as_one_head():
@@ -52,29 +53,43 @@ def rollout(agent, env, seed, steps=30):
     return np.array(actions)
 
 
-def test_training_is_seeded_and_save_load_gives_identical_actions(tmp_path):
-    kw = dict(learning_starts=50, target_update=50, buffer_size=500, batch_size=16)
+NETWORKS = [("dueling", {}), ("afterstate", {"action_mode": "single", "observe_balance": True})]
+
+
+@pytest.mark.parametrize(("network", "env_kw"), NETWORKS)
+def test_training_is_seeded_and_save_load_gives_identical_actions(tmp_path, network, env_kw):
+    def make():
+        return small_env(**env_kw)
+
+    kw = dict(learning_starts=50, target_update=50, buffer_size=500, batch_size=16,
+              network=network)
     runs = []
     for _ in range(2):
-        agent = D3QNAgent(small_env(), **kw)
-        res = agent.train(small_env, 250, seed=3)
+        agent = D3QNAgent(make(), **kw)
+        res = agent.train(make, 250, seed=3)
         assert res.env_steps == 250 and len(res.extra["step_rewards"]) == 250
-        runs.append(rollout(agent, small_env(), seed=5))
+        runs.append(rollout(agent, make(), seed=5))
     np.testing.assert_array_equal(runs[0], runs[1])
+    assert len(np.unique(runs[1], axis=0)) > 1  # the policy does not act the same throughout
     agent.save(tmp_path / "d3qn")
-    loaded = D3QNAgent.load(tmp_path / "d3qn", small_env())
-    np.testing.assert_array_equal(rollout(loaded, small_env(), seed=5), runs[1])
+    loaded = D3QNAgent.load(tmp_path / "d3qn", make())
+    assert loaded.config["network"] == network
+    np.testing.assert_array_equal(rollout(loaded, make(), seed=5), runs[1])
 
 
-def test_ll_d3qn_trains_on_lstm_paths_and_round_trips(tmp_path):
-    agent = LLD3QNAgent(small_env(), learning_starts=50, buffer_size=300, batch_size=16,
-                        lstm_updates=20, trace_fraction=0.25, layout_seed=1)
-    agent.train(small_env, 220, seed=0)
+@pytest.mark.parametrize(("network", "env_kw"), NETWORKS)
+def test_ll_d3qn_trains_on_lstm_paths_and_round_trips(tmp_path, network, env_kw):
+    def make():
+        return small_env(**env_kw)
+
+    agent = LLD3QNAgent(make(), learning_starts=50, buffer_size=300, batch_size=16,
+                        lstm_updates=20, trace_fraction=0.25, layout_seed=1, network=network)
+    agent.train(make, 220, seed=0)
     assert agent.predictor is not None
-    actions = rollout(agent, small_env(), seed=1)
+    actions = rollout(agent, make(), seed=1)
     agent.save(tmp_path / "ll")
-    loaded = LLD3QNAgent.load(tmp_path / "ll", small_env())
-    np.testing.assert_array_equal(rollout(loaded, small_env(), seed=1), actions)
+    loaded = LLD3QNAgent.load(tmp_path / "ll", make())
+    np.testing.assert_array_equal(rollout(loaded, make(), seed=1), actions)
 
 
 def test_predicted_states_move_the_vehicle():

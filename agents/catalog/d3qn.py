@@ -8,6 +8,9 @@ _CLUSTER = ("EdgeCluster-v0",)
 # observe_balance: the network also sees each server's share of the hops and the data and
 # the two reward factors (not in the paper; see docs/agents/d3qn.md, "Deviations").
 _SINGLE = {"EdgeCluster-v0": {"action_mode": "single", "observe_balance": True}}
+# network="afterstate": one shared network scores what each one-core move would produce,
+# instead of the paper's n x 7 outputs from the state (docs/agents/d3qn.md, "Deviations").
+_AFTERSTATE = {"network": "afterstate"}
 
 AGENTS = [
     AgentSpec(
@@ -16,6 +19,7 @@ AGENTS = [
         kind="paper",
         envs=_CLUSTER,
         env_kwargs=_SINGLE,
+        config=_AFTERSTATE,
         description="dueling double DQN, one Q-head per cluster-core (paper 000, sec. 4.1)",
     ),
     AgentSpec(
@@ -24,6 +28,7 @@ AGENTS = [
         kind="paper",
         envs=_CLUSTER,
         env_kwargs=_SINGLE,
+        config=_AFTERSTATE,
         description="D3QN + LSTM move prediction, expected-Q action selection (eq. 6)",
     ),
     AgentSpec(
@@ -32,6 +37,7 @@ AGENTS = [
         kind="paper",
         envs=_CLUSTER,
         env_kwargs=_SINGLE,
+        config=_AFTERSTATE,
         description="L-D3QN trained on LSTM-generated vehicle traces (paper 000, sec. 4.2)",
     ),
 ]

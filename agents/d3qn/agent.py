@@ -39,6 +39,7 @@ import torch
 import torch.nn.functional as F
 
 from agents.base import Agent, ProgressFn, TrainResult
+from agents.d3qn.afterstate import AfterstateQNetwork, candidate_features, feature_size
 from agents.d3qn.expected import expected_q_action
 from agents.d3qn.mobility import LSTMTraceGenerator, OwnStream
 from agents.d3qn.network import DuelingQNetwork, double_dqn_target
@@ -48,6 +49,7 @@ from edge_envs.edge_cluster.model import balance_factors
 from edge_envs.edge_cluster.observation import shares
 
 EXPLORATION = ("independent", "one-core")
+NETWORKS = ("dueling", "afterstate")
 # Seed offset of the validation episodes' stream (distinct from any training stream).
 VALIDATION_STREAM = 7_919_000
 
@@ -89,8 +91,11 @@ class D3QNAgent(Agent):
         rollout_floor_m: float | None = 0.5,
         validate_every: int = 1000,
         validation_episodes: int = 6,
+        network: str = "dueling",
         seed: int = 0,
     ) -> None:
+        if network not in NETWORKS:
+            raise ValueError(f"network must be one of {list(NETWORKS)}, got {network!r}")
         if exploration not in EXPLORATION:
             raise ValueError(f"exploration must be one of {list(EXPLORATION)}, got "
                              f"{exploration!r}")
@@ -102,7 +107,7 @@ class D3QNAgent(Agent):
             lstm_updates=lstm_updates, rollout_mode=rollout_mode,
             use_adjacency=use_adjacency, n_step=n_step, exploration=exploration,
             rollout_floor_m=rollout_floor_m, validate_every=validate_every,
-            validation_episodes=validation_episodes, seed=seed,
+            validation_episodes=validation_episodes, network=network, seed=seed,
         )
         self.params = env.unwrapped.params
         self.layout = env.unwrapped.observation_layout
@@ -128,8 +133,17 @@ class D3QNAgent(Agent):
                              f"{self.params.n_vehicles}")
         self.seed = int(seed)
         torch.manual_seed(self.seed)
-        self.q = DuelingQNetwork(self.obs_dim, self.n_heads, self.n_actions)
-        self.q_target = DuelingQNetwork(self.obs_dim, self.n_heads, self.n_actions)
+        self.afterstate = network == "afterstate"
+        if self.afterstate:
+            if not isinstance(self.action_space, gym.spaces.Discrete):
+                raise ValueError(f"{self.name} with network='afterstate' scores the 7n one-core "
+                                 "moves: it needs the env's action_mode='single'")
+            self.n_features = feature_size(self.params)
+            self.q = AfterstateQNetwork(self.n_features)
+            self.q_target = AfterstateQNetwork(self.n_features)
+        else:
+            self.q = DuelingQNetwork(self.obs_dim, self.n_heads, self.n_actions)
+            self.q_target = DuelingQNetwork(self.obs_dim, self.n_heads, self.n_actions)
         self.q_target.load_state_dict(self.q.state_dict())
         self.predictor: MotionPredictor | None = None
         self.node_positions: np.ndarray | None = None
@@ -216,12 +230,19 @@ class D3QNAgent(Agent):
             self.predictor = train_on_warehouse(self.trace_fraction, c["lstm_updates"], seed)
             extra["lstm_train_s"] = time.perf_counter() - t0
         env = self._training_env(make_env, seed)
+        controller = env.unwrapped.model
         layout_seed = c["layout_seed"]
-        buffer = ReplayBuffer(min(c["buffer_size"], max(budget_steps, 1)), self.obs_dim,
-                              self.n_heads)
+        capacity = min(c["buffer_size"], max(budget_steps, 1))
+        if self.afterstate:
+            # obs: the features of the candidate taken; next_obs: all candidates of s'.
+            buffer = ReplayBuffer(capacity, self.n_features, 1,
+                                  next_obs_dim=self.n_actions * self.n_features)
+        else:
+            buffer = ReplayBuffer(capacity, self.obs_dim, self.n_heads)
         nstep = NStepAccumulator(c["n_step"], c["gamma"])
         opt = torch.optim.Adam(self.q.parameters(), lr=c["lr"])
         obs, _ = env.reset(seed=seed if layout_seed is None else layout_seed)
+        x = self._inputs(obs, controller)
         curve: list[tuple[int, float]] = []
         returns: list[float] = []
         ep_return, losses = 0.0, []
@@ -231,15 +252,19 @@ class D3QNAgent(Agent):
         for step in range(budget_steps):
             eps = epsilon_at(step, budget_steps, c["exploration_fraction"],
                              c["epsilon_start"], c["epsilon_end"])
-            action = self._explore(self._greedy(obs), eps, rng)
+            action = self._explore(self._greedy(x), eps, rng)
             env_action = int(action[0]) if self.n_heads == 1 and not isinstance(
                 self.action_space, gym.spaces.MultiDiscrete) else action
             next_obs, reward, terminated, truncated, _ = env.step(env_action)
-            nstep.push(buffer, obs[self.features], action, reward, next_obs[self.features],
-                       terminated, truncated)
+            next_x = self._inputs(next_obs, controller)
+            if self.afterstate:
+                nstep.push(buffer, x[int(action[0])], action, reward, next_x.reshape(-1),
+                           terminated, truncated)
+            else:
+                nstep.push(buffer, x, action, reward, next_x, terminated, truncated)
             ep_return += reward
             step_rewards[step] = reward
-            obs = next_obs
+            obs, x = next_obs, next_x
             if terminated or truncated:
                 returns.append(ep_return)
                 ep_return = 0.0
@@ -247,6 +272,7 @@ class D3QNAgent(Agent):
                 if progress is not None:
                     progress(step + 1, curve[-1][1])
                 obs, _ = env.reset(seed=layout_seed)
+                x = self._inputs(obs, controller)
             if step >= c["learning_starts"] and step % c["train_freq"] == 0:
                 losses.append(self._update(buffer, rng, opt))
             if step % c["target_update"] == 0:
@@ -311,10 +337,15 @@ class D3QNAgent(Agent):
         obs, action, reward, next_obs, done, discount = (
             torch.as_tensor(x) for x in buffer.sample(rng, self.config["batch_size"])
         )
+        if self.afterstate:
+            # Q(s, a) of the candidate taken; s' scored over all its candidates as one head.
+            next_obs = next_obs.view(len(next_obs), 1, self.n_actions, self.n_features)
+            q = self.q(obs).unsqueeze(-1)
+        else:
+            q = self.q(obs).gather(-1, action.unsqueeze(-1)).squeeze(-1)
         with torch.no_grad():
             target = double_dqn_target(reward, done, self.q(next_obs), self.q_target(next_obs),
                                        discount)
-        q = self.q(obs).gather(-1, action.unsqueeze(-1)).squeeze(-1)
         loss = F.smooth_l1_loss(q, target)
         opt.zero_grad()
         loss.backward()
@@ -322,10 +353,38 @@ class D3QNAgent(Agent):
         opt.step()
         return float(loss.detach())
 
+    def _inputs(self, obs: np.ndarray, controller) -> np.ndarray:
+        """The network's input for ``obs``: the observation without the adjacency block, or
+        with ``network='afterstate'`` the ``(7 n, F)`` features of the candidates the
+        ``controller`` (the env's model, in the state ``obs`` describes) would produce."""
+        if not self.afterstate:
+            return np.asarray(obs, dtype=np.float32)[self.features]
+        return self._candidate_features(obs, controller, None)[0]
+
+    def _candidate_features(self, obs: np.ndarray, controller,
+                            node_data: np.ndarray | None) -> np.ndarray:
+        """``(K, 7 n, F)`` candidate features for ``K`` vehicle states: the observed one
+        (``node_data=None``), or ``K`` predicted ones (``node_data`` ``(K, M)`` in units of
+        the sensing message, with vehicle fields taken from the rows of ``obs``)."""
+        lay = self.layout
+        obs = np.atleast_2d(obs)
+        if controller is None or not np.allclose(
+                obs[0, lay.core_xy], np.clip(controller.cores.reshape(-1) / self.params.area_m,
+                                             0.0, 1.0), atol=1e-5):
+            raise RuntimeError(f"{self.name} (network='afterstate') scores candidates with the "
+                               "env's controller: call begin_episode(env) after reset and act "
+                               "on that env's latest observation")
+        data = None if node_data is None else node_data * self.params.sensing_msg_bytes
+        outcomes = controller.one_core_outcomes(data)
+        return candidate_features(outcomes, obs[:, lay.vehicle_xy], obs[:, lay.vehicle_motion],
+                                  self.params)
+
     @torch.no_grad()
-    def _greedy(self, obs: np.ndarray) -> np.ndarray:
-        x = np.asarray(obs, dtype=np.float32)[self.features]
+    def _greedy(self, x: np.ndarray) -> np.ndarray:
+        """Greedy action(s) for the network input ``x`` (see :meth:`_inputs`)."""
         q = self.q(torch.as_tensor(x)[None])[0]
+        if self.afterstate:
+            return q.argmax().reshape(1).numpy().astype(np.int64)
         return q.argmax(dim=-1).numpy().astype(np.int64)
 
     # -- acting ---------------------------------------------------------------------------
@@ -336,7 +395,9 @@ class D3QNAgent(Agent):
         self.node_positions = np.array(env.unwrapped.node_positions, dtype=np.float64)
         # observe_lookahead: eq. 6's predicted states re-score the candidate clusterings
         # for each predicted vehicle position, as the controller would (see predicted_states).
-        self.controller = env.unwrapped.model if self.params.observe_lookahead else None
+        # network='afterstate' scores the candidates with it at every step.
+        self.controller = env.unwrapped.model if (self.params.observe_lookahead
+                                                  or self.afterstate) else None
 
     def act(self, observation: Any):
         action = self._act(self.check_observation(observation).astype(np.float32))
@@ -346,13 +407,19 @@ class D3QNAgent(Agent):
 
     def _act(self, obs: np.ndarray) -> np.ndarray:
         if not self.uses_predictor or self.predictor is None:
-            return self._greedy(obs)
+            return self._greedy(self._inputs(obs, self.controller))
         self.history.append(obs[self.layout.vehicle_xy] * self.params.area_m)
         self.history = self.history[-self.predictor.window :]
         probs = self.predictor.probs(np.array(self.history))
         states = self.predicted_states(obs, self.history[-1])
-        with torch.no_grad():
-            q = self.q(torch.as_tensor(states[:, self.features]))
+        if self.afterstate:
+            # Eq. 6 with afterstates: each predicted state re-scores the candidates' data side.
+            x = self._candidate_features(states, self.controller, states[:, self.layout.node_data])
+            with torch.no_grad():
+                q = self.q(torch.as_tensor(x)).unsqueeze(1)
+        else:
+            with torch.no_grad():
+                q = self.q(torch.as_tensor(states[:, self.features]))
         return expected_q_action(q, torch.as_tensor(probs)).numpy().astype(np.int64)
 
     def predicted_states(self, obs: np.ndarray, position_m: np.ndarray) -> np.ndarray:

@@ -13,15 +13,19 @@ class ReplayBuffer:
     """Ring buffer of ``(obs, action, reward, next_obs, done, discount)`` transitions.
 
     ``reward`` is the discounted sum of the k rewards between ``obs`` and ``next_obs`` and
-    ``discount`` is ``gamma**k`` (k = 1 for plain one-step transitions).
+    ``discount`` is ``gamma**k`` (k = 1 for plain one-step transitions). ``next_obs_dim``
+    (default ``obs_dim``) lets the next entry differ in size: the afterstate D3QN stores the
+    taken candidate's features and all candidates of the next state.
     """
 
-    def __init__(self, capacity: int, obs_dim: int, n_heads: int) -> None:
+    def __init__(self, capacity: int, obs_dim: int, n_heads: int,
+                 next_obs_dim: int | None = None) -> None:
         if capacity < 1:
             raise ValueError(f"capacity must be >= 1, got {capacity}")
         self.capacity = int(capacity)
         self.obs = np.zeros((capacity, obs_dim), dtype=np.float16)
-        self.next_obs = np.zeros((capacity, obs_dim), dtype=np.float16)
+        self.next_obs = np.zeros((capacity, obs_dim if next_obs_dim is None else next_obs_dim),
+                                 dtype=np.float16)
         self.action = np.zeros((capacity, n_heads), dtype=np.int64)
         self.reward = np.zeros(capacity, dtype=np.float32)
         self.done = np.zeros(capacity, dtype=np.float32)

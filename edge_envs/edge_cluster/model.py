@@ -636,31 +636,49 @@ class EdgeClusterModel:
                                                opt_weights[actions[k], cols])
         return heads, labels
 
-    def one_core_lookahead(self, data_bytes: np.ndarray | None = None) -> np.ndarray:
-        """``(7 n,)``: the reward (``Gamma * Delta``, sec. 4.1.3) of each one-core action with
-        the vehicles where they are NOW; entry ``7 i + a`` is core ``i`` taking action ``a``
-        while the others Stay (the ``single`` action order).
+    def one_core_outcomes(self, data_bytes: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """What each of the ``7 n`` one-core actions would produce from the current state, with
+        the vehicles where they are NOW (sec. 4.1.1, 4.1.3); row ``7 i + a`` is core ``i``
+        taking action ``a`` while the others Stay (the ``single`` action order).
 
-        No future knowledge: it is the controller scoring candidate clusterings against the
-        data it currently receives (unlike :meth:`preview`, which uses the next positions).
-        ``data_bytes`` of shape ``(K, M)`` scores the same candidates against ``K`` other
-        per-node data vectors (``(K, 7 n)`` result); the hop side is computed once.
+        Clustering side, ``(7 n, ...)``: ``cores`` ``(7n, n, 2)``, ``weights``, ``hops`` (``b_i``),
+        ``sizes`` and ``gamma`` (eq. (1)). Data side, with a leading axis of ``K`` data vectors:
+        ``data`` (``d_i``, ``(K, 7n, n)``), ``delta`` (eq. (2)) and ``reward`` (``Gamma * Delta``),
+        ``(K, 7n)``. ``data_bytes`` ``(K, M)`` gives the per-node data to score against (default:
+        the data the controller receives this step, ``K = 1``); the hop side is computed once.
+
+        No future knowledge: it is the controller scoring candidate clusterings as it scores the
+        current one (unlike :meth:`preview`, which uses the next positions).
         """
         n = self.params.n_servers
-        heads, labels = self.cluster_candidates(one_core_actions(np.arange(N_ACTIONS * n), n))
+        actions = one_core_actions(np.arange(N_ACTIONS * n), n)
+        heads, labels = self.cluster_candidates(actions)
         # Many moves leave the clustering as it is (n Stays, moves that keep every head and
         # label): each distinct clustering is searched and scored once.
         first, inverse = unique_rows(np.concatenate([heads, labels], axis=1))
         heads, labels = heads[first], labels[first]
         dist = self.graph.hops_to_heads_batch(labels, heads)
-        current = data_bytes is None
-        data = np.atleast_2d(self.last_score.node_data_bytes if current else
+        data = np.atleast_2d(self.last_score.node_data_bytes if data_bytes is None else
                              np.asarray(data_bytes, dtype=np.float64))
         k, u = len(data), len(first)
         rows = _score_rows(np.tile(labels, (k, 1)), np.tile(dist, (k, 1)),
                            np.repeat(data, u, axis=0), n, self.params)
-        reward = rows["reward"].reshape(k, u)[:, inverse]
-        return reward[0] if current else reward
+        cores, weights = apply_core_actions(self.cores, self.weights, actions, self.params)
+        return {
+            "cores": cores, "weights": weights,
+            "hops": rows["hops"][:u][inverse], "sizes": rows["sizes"][:u][inverse],
+            "gamma": rows["gamma"][:u][inverse],
+            "data": rows["data"].reshape(k, u, n)[:, inverse],
+            "delta": rows["delta"].reshape(k, u)[:, inverse],
+            "reward": rows["reward"].reshape(k, u)[:, inverse],
+        }
+
+    def one_core_lookahead(self, data_bytes: np.ndarray | None = None) -> np.ndarray:
+        """``(7 n,)``: the reward of each one-core action with the vehicles where they are now
+        (``reward`` of :meth:`one_core_outcomes`). ``data_bytes`` of shape ``(K, M)`` scores the
+        same candidates against ``K`` other per-node data vectors (``(K, 7 n)`` result)."""
+        reward = self.one_core_outcomes(data_bytes)["reward"]
+        return reward[0] if data_bytes is None else reward
 
     def _refresh(self) -> ClusterScore:
         self.heads, self.labels = self.cluster(self.cores, self.weights, self.labelling)

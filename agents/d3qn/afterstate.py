@@ -1,0 +1,110 @@
+"""Afterstate Q-network for the one-core-per-step view of paper 000 (our deviation).
+
+The paper's D3QN maps the state to ``n x 7`` Q-values (Table 2). Read as one head of ``7 n``
+single-view actions, that network has to learn from the raw state how each move changes the
+hop and data balance, from Q differences of a few hundredths on values near
+``1 / (1 - gamma)``. It learns the wrong order of actions that lead to the same clustering
+(``docs/agents/d3qn.md``, "Measured").
+
+The afterstate network scores each candidate instead. The SDN controller can cluster and score
+a candidate as it scores the current clustering (:meth:`EdgeClusterModel.one_core_outcomes`,
+vehicles where they are now, no future knowledge). Each of the ``7 n`` one-core moves becomes
+a feature vector of what it would produce (:func:`candidate_features`), and one shared MLP maps
+it to ``Q(s, a)``. Actions that lead to the same clustering get the same value, and the reward
+factors are inputs, not something to infer.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+from edge_envs.edge_cluster.model import N_ACTIONS
+from edge_envs.edge_cluster.observation import shares
+from edge_envs.edge_cluster.params import EdgeClusterParams
+
+HIDDEN = (256, 256)
+"""Hidden layers of the shared candidate scorer (tuned on the warehouse seed study)."""
+
+
+def feature_slices(params: EdgeClusterParams) -> dict[str, slice]:
+    """Where each field lies in one candidate's feature vector (order of
+    :func:`candidate_features`)."""
+    n, v = params.n_servers, params.n_vehicles
+    lengths = {"hops_share": n, "sizes": n, "gamma": 1, "core_xy": 2 * n, "core_weights": n,
+               "moved_core": n, "action": N_ACTIONS, "data_share": n, "delta": 1, "reward": 1,
+               "vehicle_xy": 2 * v, "vehicle_motion": 9 * v}
+    slices, start = {}, 0
+    for name, length in lengths.items():
+        slices[name] = slice(start, start + length)
+        start += length
+    return slices
+
+
+def feature_size(params: EdgeClusterParams) -> int:
+    """Length of one candidate's feature vector (see :func:`candidate_features`)."""
+    return max(s.stop for s in feature_slices(params).values())
+
+
+def candidate_features(
+    outcomes: dict[str, np.ndarray],
+    vehicle_xy: np.ndarray,
+    vehicle_motion: np.ndarray,
+    params: EdgeClusterParams,
+) -> np.ndarray:
+    """``(K, 7 n, F)`` features of the ``7 n`` one-core candidates for ``K`` vehicle states.
+
+    Per candidate (row ``7 i + a``): hop shares ``b_j / sum b``, data shares ``d_j / sum d``,
+    cluster sizes ``/ M``, ``Gamma``, ``Delta`` and the reward ``Gamma * Delta`` (eqs. 1-2,
+    sec. 4.1.3, scored by :meth:`EdgeClusterModel.one_core_outcomes`), the candidate's core
+    positions ``/ area`` and log-weights (scaled as in the observation), then the vehicle state
+    (``vehicle_xy`` ``(K, 2V)`` and ``vehicle_motion`` ``(K, 9V)``, the observation's fields)
+    and one-hots of the moved core ``i`` and of its action ``a``.
+
+    ``outcomes`` holds ``K`` data vectors (its ``data`` / ``delta`` / ``reward`` lead with
+    ``K``), one per vehicle state: L-D3QN scores the candidates for each predicted position.
+    """
+    n, m = params.n_servers, params.n_nodes
+    k = outcomes["reward"].shape[0]
+    c = N_ACTIONS * n
+    log_wmin = np.log(params.weight_min)
+    log_span = np.log(params.weight_max) - log_wmin
+    clustering = np.concatenate([
+        shares(outcomes["hops"]),
+        outcomes["sizes"] / m,
+        np.clip(outcomes["gamma"], -1.0, 1.0)[:, None],
+        np.clip(outcomes["cores"].reshape(c, 2 * n) / params.area_m, 0.0, 1.0),
+        np.clip((np.log(outcomes["weights"]) - log_wmin) / log_span, 0.0, 1.0),
+        np.repeat(np.eye(n), N_ACTIONS, axis=0),
+        np.tile(np.eye(N_ACTIONS), (n, 1)),
+    ], axis=1)
+    data_side = np.concatenate([
+        shares(outcomes["data"]),
+        np.clip(outcomes["delta"], -1.0, 1.0)[..., None],
+        np.clip(outcomes["reward"], -1.0, 1.0)[..., None],
+    ], axis=2)
+    vehicle = np.concatenate([np.atleast_2d(vehicle_xy), np.atleast_2d(vehicle_motion)], axis=1)
+    return np.concatenate([
+        np.broadcast_to(clustering, (k, *clustering.shape)),
+        data_side,
+        np.broadcast_to(vehicle[:, None, :], (k, c, vehicle.shape[1])),
+    ], axis=2).astype(np.float32)
+
+
+class AfterstateQNetwork(nn.Module):
+    """One MLP (ReLU) from a candidate's features to its Q-value, shared by all candidates:
+    ``(..., F) -> (...)``."""
+
+    def __init__(self, n_features: int, hidden: tuple[int, ...] = HIDDEN) -> None:
+        super().__init__()
+        layers: list[nn.Module] = []
+        width = n_features
+        for h in hidden:
+            layers += [nn.Linear(width, h), nn.ReLU()]
+            width = h
+        layers.append(nn.Linear(width, 1))
+        self.mlp = nn.Sequential(*layers)
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        return self.mlp(features).squeeze(-1)
