@@ -15,6 +15,12 @@ seeds, this layout, before validation-based weight selection existed): trained/S
 the best score on 6 validation episodes kept, validation counted in the budget), SC-MWVC
 0.238 and the margin 0.475, seeds 0-4 give untrained 0.232 / 0.074 / 0.120 / 0.022 / 0.363
 and trained 0.674 / 0.674 / 0.589 / 0.641 / 0.658 (seeds 1-4: slow test).
+
+The catalog's default network, ``network="afterstate"`` (one shared network scoring each
+one-core move's outcome), is held to the issue's own ratio, 2.5 x SC-MWVC (0.595). Measured
+while choosing it (5 000 steps, seeds 0-4): untrained 0.070 / 0.003 / 0.305 / 0.038 / 0.178,
+trained 0.691 / 0.696 / 0.674 / 0.687 / 0.678 (about 50 s of training each on a loaded core).
+
 The test also asserts that the untrained agent of the same seed misses the margin, so it
 measures learning, not a lucky initialisation.
 """
@@ -33,17 +39,17 @@ from edge_envs.edge_cluster.gym_env import EdgeClusterEnv
 SCENARIO = "fixed-route-80x4"
 SMALL = {"n_nodes": 20, "n_servers": 3, "episode_steps": 50}
 LAYOUT = 2
-MARGIN = 2.0
+MARGIN = {"dueling": 2.0, "afterstate": 2.5}
 
 
 def small_env():
     return EdgeClusterEnv(SCENARIO, action_mode="single", **SMALL)
 
 
-def trained_vs_static(seed: int, budget: int) -> tuple[float, float, float]:
+def trained_vs_static(seed: int, budget: int, network: str) -> tuple[float, float, float]:
     torch.set_num_threads(1)
     params = small_env().params
-    agent = D3QNAgent(small_env(), layout_seed=LAYOUT, seed=seed)
+    agent = D3QNAgent(small_env(), layout_seed=LAYOUT, seed=seed, network=network)
     untrained = evaluate(agent, params, LAYOUT, 3)
     agent.train(small_env, budget, seed=seed)
     trained = evaluate(agent, params, LAYOUT, 3)
@@ -51,19 +57,21 @@ def trained_vs_static(seed: int, budget: int) -> tuple[float, float, float]:
     return untrained, trained, static
 
 
-def test_short_d3qn_run_beats_sc_mwvc_by_the_margin():
-    untrained, trained, static = trained_vs_static(seed=0, budget=5000)
+@pytest.mark.parametrize("network", list(MARGIN))
+def test_short_d3qn_run_beats_sc_mwvc_by_the_margin(network):
+    untrained, trained, static = trained_vs_static(seed=0, budget=5000, network=network)
     assert static == pytest.approx(0.238, abs=0.005)  # SC-MWVC on this layout (hand-checked)
     assert np.isfinite(trained)
-    assert untrained < MARGIN * static, "untrained agent already meets the margin"
-    assert trained >= MARGIN * static, (trained, static)
+    assert untrained < MARGIN[network] * static, "untrained agent already meets the margin"
+    assert trained >= MARGIN[network] * static, (trained, static)
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("network", list(MARGIN))
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])
-def test_short_d3qn_run_beats_sc_mwvc_for_other_seeds(seed):
-    untrained, trained, static = trained_vs_static(seed=seed, budget=5000)
-    assert trained >= MARGIN * static, (untrained, trained, static)
+def test_short_d3qn_run_beats_sc_mwvc_for_other_seeds(seed, network):
+    untrained, trained, static = trained_vs_static(seed=seed, budget=5000, network=network)
+    assert trained >= MARGIN[network] * static, (untrained, trained, static)
 
 
 @pytest.mark.slow
@@ -71,7 +79,7 @@ def test_d3qn_beats_sc_mwvc_on_the_full_fixed_route():
     def env():
         return EdgeClusterEnv(SCENARIO, action_mode="single")
 
-    agent = D3QNAgent(env(), layout_seed=0)
+    agent = D3QNAgent(env(), layout_seed=0, network="afterstate")
     agent.train(env, 10_000, seed=0)
     params = env().params
     d3qn = evaluate(agent, params, 0, 3)

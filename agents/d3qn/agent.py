@@ -25,6 +25,13 @@ also carries each server's hop and data shares and the two reward factors, which
 predicted states update for each predicted vehicle position (``predicted_states``). On an
 env with ``observe_lookahead=True`` the predicted states also re-score the one-core lookahead
 (not a catalog default: as inputs it did not help, see ``docs/agents/d3qn.md``).
+
+Network: ``network="dueling"`` is the paper's (Table 2: ``n x 7`` Q-values from the state).
+``network="afterstate"`` (the catalog default; single view only) scores each of the ``7n``
+one-core moves from what it would produce, as the controller would cluster and score it
+with the vehicles where they are now (:mod:`agents.d3qn.afterstate`): one shared network,
+the same double-DQN target, replay, exploration and validation. For L/LL-D3QN, eq. 6 takes
+the expected Q over the candidates re-scored for each predicted vehicle position.
 """
 
 from __future__ import annotations
