@@ -20,6 +20,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from agents.d3qn.network import relu_layers
 from edge_envs.edge_cluster.model import N_ACTIONS
 from edge_envs.edge_cluster.observation import shares
 from edge_envs.edge_cluster.params import EdgeClusterParams
@@ -98,13 +99,8 @@ class AfterstateQNetwork(nn.Module):
 
     def __init__(self, n_features: int, hidden: tuple[int, ...] = HIDDEN) -> None:
         super().__init__()
-        layers: list[nn.Module] = []
-        width = n_features
-        for h in hidden:
-            layers += [nn.Linear(width, h), nn.ReLU()]
-            width = h
-        layers.append(nn.Linear(width, 1))
-        self.mlp = nn.Sequential(*layers)
+        layers, width = relu_layers(n_features, hidden)
+        self.mlp = nn.Sequential(*layers, nn.Linear(width, 1))
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
         return self.mlp(features).squeeze(-1)

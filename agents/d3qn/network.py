@@ -26,6 +26,16 @@ def dueling_aggregate(value: torch.Tensor, advantage: torch.Tensor) -> torch.Ten
     return value.unsqueeze(-1) + advantage - advantage.mean(dim=-1, keepdim=True)
 
 
+def relu_layers(n_inputs: int, hidden: tuple[int, ...]) -> tuple[list[nn.Module], int]:
+    """``Linear -> ReLU`` for each hidden width, and the last width."""
+    layers: list[nn.Module] = []
+    width = n_inputs
+    for h in hidden:
+        layers += [nn.Linear(width, h), nn.ReLU()]
+        width = h
+    return layers, width
+
+
 class DuelingQNetwork(nn.Module):
     """MLP trunk 600-300-150 (ReLU), then a value and an advantage stream per head."""
 
@@ -33,11 +43,7 @@ class DuelingQNetwork(nn.Module):
         self, obs_dim: int, n_heads: int, n_actions: int, hidden: tuple[int, ...] = HIDDEN
     ) -> None:
         super().__init__()
-        layers: list[nn.Module] = []
-        width = obs_dim
-        for h in hidden:
-            layers += [nn.Linear(width, h), nn.ReLU()]
-            width = h
+        layers, width = relu_layers(obs_dim, hidden)
         self.trunk = nn.Sequential(*layers)
         self.value = nn.Linear(width, n_heads)
         self.advantage = nn.Linear(width, n_heads * n_actions)
