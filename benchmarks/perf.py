@@ -3,7 +3,7 @@
 ``python -m benchmarks.perf [--steps N] [--max-seconds S] [--out docs/performance.md]``
 
 For every registered environment, at the paper size (default scenario) and at 10x the paper
-size (the scenario-field overrides ``System.extra["scale_10x"]``; skipped with a note if the
+size (the scenario-field overrides ``System.scale_10x``; skipped with a note if the
 system does not declare them):
 
 * one process pinned to one core, through ``gymnasium.make``;
@@ -132,11 +132,11 @@ def measure(
         if env_ids and env_id not in env_ids:
             continue
         sizes: list[tuple[str, dict[str, Any]]] = [("paper", {})]
-        scale = system.extra.get("scale_10x")
+        scale = system.scale_10x
         if scale:
             sizes.append(("10x", dict(scale)))
         else:
-            notes.append(f"{env_id}: no `scale_10x` overrides in `System.extra`; 10x skipped.")
+            notes.append(f"{env_id}: no `System.scale_10x` overrides; 10x skipped.")
         for size, overrides in sizes:
             make_env = functools.partial(
                 gym.make, env_id, scenario=system.default_scenario, **overrides

@@ -9,7 +9,7 @@ Presets are built from the registries at call time, so a new system or agent app
 them without editing this file:
 
 * ``quick``: for every system in ``edge_envs.SYSTEMS``, its ``quick_scenario`` (shortened by
-  the per-system overrides ``system.extra["quick_overrides"]`` and :data:`QUICK_ENV_OVERRIDES`),
+  the per-system overrides ``System.quick_overrides`` and :data:`QUICK_ENV_OVERRIDES`),
   every baseline/reference agent supporting it, ``random``, the learners of
   :data:`QUICK` (``sb3-ppo``) and the system's paper agent (``QUICK["paper_agents"]``) with
   small budgets.
@@ -52,7 +52,7 @@ QUICK: dict[str, Any] = {
 }
 
 # Per env id, scenario-field overrides that shorten the quick preset's episodes. Systems can
-# also declare them themselves as ``System.extra["quick_overrides"]``; this table wins.
+# also declare them themselves as ``System.quick_overrides``; this table wins.
 QUICK_ENV_OVERRIDES: dict[str, dict[str, Any]] = {}
 
 PAPER: dict[str, Any] = {
@@ -142,7 +142,7 @@ def _all_agents():
 
 def quick_overrides(system) -> dict[str, Any]:
     return {
-        **dict(system.extra.get("quick_overrides", {})),
+        **dict(system.quick_overrides),
         **QUICK_ENV_OVERRIDES.get(system.env_id, {}),
     }
 
@@ -342,7 +342,7 @@ def expand(suite: Suite, systems: Mapping[str, Any] | None = None) -> tuple[list
                 continue
             spec = resolve_agent(choice.name, entry.env_id)
             agent_env_kwargs = spec.env_kwargs_for(entry.env_id)
-            eval_overrides = dict(system.extra.get("eval_overrides", {}))
+            eval_overrides = dict(system.eval_overrides)
             if agent_env_kwargs or eval_overrides:
                 resolve_scenario(
                     system, scenario, {**entry.env_overrides, **agent_env_kwargs, **eval_overrides}

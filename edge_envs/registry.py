@@ -18,6 +18,9 @@ from typing import Any
 class System:
     """Everything the suite needs to know about one environment family.
 
+    A system package (``edge_envs/<name>/``) defines one ``SYSTEM = System(...)`` in its
+    ``__init__.py``; nothing outside the folder names it.
+
     Attributes:
         env_id: Gymnasium id, e.g. ``"LargeScaleMEC-v0"``.
         entry_point: ``"module:Class"`` of the Gymnasium env.
@@ -32,6 +35,16 @@ class System:
         quick_scenario: the scenario the ``quick`` leaderboard preset uses.
         reference_agent: agent whose score is 1.0 in the normalised score (exact optimum or
             oracle); ``None`` means "best baseline".
+        paper_agents: the paper's own agents (catalog names), run by the paper preset.
+        paper_preset: name of the paper preset (``"paper-dirs"``), ``None`` for no preset.
+        quick_agents: paper agent name -> training budget (env steps) on the quick board.
+        quick_overrides: scenario-field overrides that make the quick scenario short.
+        eval_overrides: ``gym.make`` kwargs added at evaluation only (e.g. the held-out part
+            of a trace).
+        scale_10x: scenario-field overrides giving 10x the paper size (performance figures).
+        action_views: action-space kind (``"discrete"``, ``"multi_discrete"``, ``"box"``) ->
+            ``gym.make`` kwargs that give that view; ``{}`` for the native one. Agents that
+            need one kind of action space (SB3 DQN: ``"discrete"``) run on the view named here.
     """
 
     env_id: str
@@ -44,7 +57,13 @@ class System:
     max_episode_steps: int | None = None
     quick_scenario: str | None = None
     reference_agent: str | None = None
-    extra: Mapping[str, Any] = field(default_factory=dict)
+    paper_agents: tuple[str, ...] = ()
+    paper_preset: str | None = None
+    quick_agents: Mapping[str, int] = field(default_factory=dict)
+    quick_overrides: Mapping[str, Any] = field(default_factory=dict)
+    eval_overrides: Mapping[str, Any] = field(default_factory=dict)
+    scale_10x: Mapping[str, Any] = field(default_factory=dict)
+    action_views: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def scenario(self, name: str | None):
         """The scenario dataclass called ``name`` (``None`` = default); ``ValueError`` otherwise."""

@@ -118,7 +118,8 @@ SYSTEM = System(
     metric_goal="min",
     quick_scenario="tiny",
     reference_agent="toy-oracle",
-    extra={"quick_overrides": {"episode_slots": 3}, "scale_10x": {"n_actions": 30}},
+    quick_overrides={"episode_slots": 3},
+    scale_10x={"n_actions": 30},
 )
 
 

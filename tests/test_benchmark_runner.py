@@ -131,7 +131,7 @@ def test_failed_job_is_reported_and_not_stored(toy, tmp_path):
 
 def test_eval_overrides_apply_to_evaluation_only(toy, tmp_path, monkeypatch):
     # A system may evaluate on held-out settings (EdgeCluster: the test part of the trace).
-    system = dataclasses.replace(toy.SYSTEM, extra={"eval_overrides": {"hint_accuracy": 1.0}})
+    system = dataclasses.replace(toy.SYSTEM, eval_overrides={"hint_accuracy": 1.0})
     monkeypatch.setitem(toy.SYSTEMS, toy.ENV_ID, system)
     jobs = toy_jobs(agents=("toy-greedy", "toy-learner"), seeds=(0,), budget=8)
     assert all(dict(j.eval_overrides) == {"hint_accuracy": 1.0} for j in jobs)

@@ -87,7 +87,7 @@ def test_quick_preset_is_built_from_the_registries(toy, monkeypatch):
     assert [e.env_id for e in suite.entries] == [toy.ENV_ID]
     entry = suite.entries[0]
     assert entry.scenario == "tiny"  # the system's quick_scenario
-    assert dict(entry.env_overrides) == {"episode_slots": 3}  # System.extra["quick_overrides"]
+    assert dict(entry.env_overrides) == {"episode_slots": 3}  # System.quick_overrides
     assert entry.train_seeds == (0, 1)
     assert entry.eval_seeds == (1000, 1001, 1002, 1003, 1004)
     names = [a.name for a in entry.agents]
@@ -108,7 +108,7 @@ def test_quick_preset_is_built_from_the_registries(toy, monkeypatch):
 
     # A second system appears in `quick` without touching suites.py.
     other = dataclasses.replace(toy.SYSTEM, env_id="BenchToy2-v0", quick_scenario="wide",
-                                extra={})
+                                quick_overrides={})
     monkeypatch.setitem(toy.SYSTEMS, "BenchToy2-v0", other)
     entries = suites.get_preset("quick").entries
     assert [(e.env_id, e.scenario, dict(e.env_overrides)) for e in entries] == [

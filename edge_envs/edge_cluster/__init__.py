@@ -30,12 +30,14 @@ SYSTEM = System(
     max_episode_steps=SCENARIOS[DEFAULT_SCENARIO].episode_steps,
     quick_scenario=QUICK_SCENARIO,
     reference_agent="oracle",
+    paper_agents=("d3qn", "l-d3qn", "ll-d3qn"),
+    paper_preset="paper-cluster",
+    quick_agents={"d3qn": 20_000},
     # Trace scenarios train on the first 80 % of the trace; evaluate on the held-out part.
+    eval_overrides={"trace_split": "test"},
     # 10x the paper's 80/4 network for the performance figures (benchmarks/perf.py).
-    extra={
-        "eval_overrides": {"trace_split": "test"},
-        "scale_10x": {"n_nodes": 800, "n_servers": 40},
-    },
+    scale_10x={"n_nodes": 800, "n_servers": 40},
+    action_views={"multi_discrete": {}, "discrete": {"action_mode": "single"}},
 )
 
 

@@ -40,12 +40,14 @@ SYSTEM = System(
     max_episode_steps=SCENARIOS[DEFAULT_SCENARIO].episode_slots,
     quick_scenario=QUICK_SCENARIO,
     reference_agent="exact",
-    extra={
-        # 10x the paper's large scenario for the performance figures (benchmarks/perf.py).
-        "scale_10x": {"n_iotd": 2000, "n_mec": 100},
-        # Slots are independent, so shorter episodes only mean fewer samples per seed.
-        "quick_overrides": {"episode_slots": 20},
-    },
+    paper_agents=("dirs",),
+    paper_preset="paper-dirs",
+    quick_agents={"dirs": 3_000},
+    # Slots are independent, so shorter episodes only mean fewer samples per seed.
+    quick_overrides={"episode_slots": 20},
+    # 10x the paper's large scenario for the performance figures (benchmarks/perf.py).
+    scale_10x={"n_iotd": 2000, "n_mec": 100},
+    action_views={"multi_discrete": {}, "box": {"action_mode": "scores"}},
 )
 
 __all__ = [
