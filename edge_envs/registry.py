@@ -1,14 +1,16 @@
 """Which systems exist, their named scenarios and the metric each paper scores.
 
-Each system sub-package describes itself with one :class:`System` record;
-``edge_envs/__init__.py`` registers the Gymnasium ids from these records. The
-benchmark and the tests iterate over :data:`SYSTEMS`, so a new system is checked
-and benchmarked the moment it is added here.
+Each system sub-package describes itself with one :class:`System` record (``SYSTEM`` in its
+``__init__.py``); ``edge_envs/__init__.py`` discovers the sub-packages, checks each record
+with :func:`add_system` and registers the Gymnasium ids. The benchmark and the tests iterate
+over :data:`SYSTEMS`, so a new system is checked and benchmarked the moment its folder exists
+(``docs/adding-an-environment.md``).
 """
 
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -81,10 +83,65 @@ class System:
 
 SYSTEMS: dict[str, System] = {}
 
+# Kinds of action space an agent may need (``AgentSpec.action_space``) and a system may offer
+# (``System.action_views``).
+ACTION_SPACE_KINDS = ("discrete", "multi_discrete", "box")
+METRIC_GOALS = ("min", "max")
+_PAPER_PRESET = re.compile(r"paper-[a-z0-9][a-z0-9-]*")
+
+
+def check_system(system: System) -> None:
+    """``ValueError`` naming the field and what is allowed, for a malformed record."""
+
+    def fail(name: str, message: str) -> None:
+        raise ValueError(f"System {system.env_id!r}: {name} {message}")
+
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9]*-v\d+", str(system.env_id)):
+        fail("env_id", "must look like 'Name-v0'")
+    if ":" not in system.entry_point:
+        fail("entry_point", f"must be 'module:Class', got {system.entry_point!r}")
+    if not system.scenarios:
+        fail("scenarios", "must name at least one scenario")
+    for name in ("default_scenario", "quick_scenario"):
+        value = getattr(system, name)
+        if value is not None and value not in system.scenarios:
+            fail(name, f"{value!r} is not a scenario; valid: {', '.join(system.scenarios)}")
+    if system.metric_goal not in METRIC_GOALS:
+        fail("metric_goal", f"must be one of {METRIC_GOALS}, got {system.metric_goal!r}")
+    if system.paper_preset is not None:
+        if not _PAPER_PRESET.fullmatch(system.paper_preset):
+            fail("paper_preset", f"must look like 'paper-<name>', got {system.paper_preset!r}")
+        for other in SYSTEMS.values():
+            if other.env_id != system.env_id and other.paper_preset == system.paper_preset:
+                fail("paper_preset", f"{system.paper_preset!r} is already {other.env_id}'s")
+    if isinstance(system.paper_agents, str):
+        fail("paper_agents", "must be a tuple of agent names, not a string")
+    for agent, budget in system.quick_agents.items():
+        if not isinstance(budget, int) or isinstance(budget, bool) or budget < 1:
+            fail("quick_agents", f"budget of {agent!r} must be a positive int, got {budget!r}")
+    unknown = sorted(set(system.action_views) - set(ACTION_SPACE_KINDS))
+    if unknown:
+        fail("action_views", f"has unknown kind(s) {unknown}; valid: {ACTION_SPACE_KINDS}")
+    for kind, kwargs in system.action_views.items():
+        if not isinstance(kwargs, Mapping):
+            fail("action_views", f"[{kind!r}] must be a dict of gym.make kwargs")
+    # Every override names real scenario fields with valid values (dataclass validation).
+    checks = [("quick_overrides", system.quick_scenario, system.quick_overrides)]
+    checks += [(name, system.default_scenario, getattr(system, name))
+               for name in ("eval_overrides", "scale_10x")]
+    checks += [(f"action_views[{kind!r}]", system.default_scenario, kwargs)
+               for kind, kwargs in system.action_views.items()]
+    for name, scenario, overrides in checks:
+        if overrides:
+            try:
+                resolve_scenario(system, scenario, overrides)
+            except (TypeError, ValueError) as exc:
+                fail(name, f"is not valid: {exc}")
+
 
 def add_system(system: System) -> None:
-    if system.default_scenario not in system.scenarios:
-        raise ValueError(f"{system.env_id}: default scenario {system.default_scenario!r} missing")
+    """Check ``system`` (:func:`check_system`) and add (or replace) it in :data:`SYSTEMS`."""
+    check_system(system)
     SYSTEMS[system.env_id] = system
 
 
