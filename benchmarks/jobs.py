@@ -1,8 +1,13 @@
 """One benchmark job and its stable key.
 
 A job is one (environment, scenario, scenario overrides, agent, agent config, training seed,
-budget, evaluation seeds, code version). Its key is a hash of the canonical JSON of exactly
-these fields, so the same command always maps to the same keys (that is what resume uses).
+budget, evaluation seeds) run by one version of the code. Its key is a hash of the canonical
+JSON of what the job *resolves* to: the agent's factory keyword arguments (catalog defaults
+merged with the suite's config), the ``gym.make`` keyword arguments of training and of
+evaluation (scenario overrides, the agent's action view, the system's evaluation overrides),
+the seeds, the budget and the code fingerprint (:mod:`benchmarks.fingerprint`). So the same
+command with the same code always maps to the same keys (that is what resume uses), and a
+changed default, view or source file maps to new ones (the store never serves stale results).
 
 The job also carries what the parent resolved from the registries (the agent's factory,
 kind and ``gym.make`` keyword arguments, the system's paper metric): workers run a job
@@ -21,13 +26,14 @@ from typing import Any
 KEY_FIELDS = (
     "env_id",
     "scenario",
-    "env_overrides",
+    "env_kwargs",
+    "eval_env_kwargs",
     "agent",
     "agent_config",
     "train_seed",
     "budget_steps",
     "eval_seeds",
-    "code_version",
+    "code_fingerprint",
 )
 
 
@@ -43,6 +49,12 @@ def _json_default(obj: Any) -> Any:
     if isinstance(obj, tuple | set | frozenset):
         return list(obj)
     raise TypeError(f"value {obj!r} of type {type(obj).__name__} is not JSON-serialisable")
+
+
+def _current_fingerprint() -> str:
+    from benchmarks.fingerprint import code_fingerprint
+
+    return code_fingerprint()
 
 
 def canonical_json(obj: Any) -> str:
@@ -62,8 +74,8 @@ class Job:
     train_seed: int
     budget_steps: int
     eval_seeds: tuple[int, ...]
-    code_version: str
-    # Resolved by the parent; not part of the key.
+    code_fingerprint: str = field(default_factory=_current_fingerprint)
+    # Resolved by the parent; in the key only through build_config() and env_kwargs().
     factory: str | Callable[..., Any] = ""
     agent_defaults: Mapping[str, Any] = field(default_factory=dict)
     agent_kind: str = "plugin"
@@ -74,28 +86,30 @@ class Job:
     reference_agent: str | None = None
 
     def key_fields(self) -> dict[str, Any]:
+        """:data:`KEY_FIELDS`: the resolved agent config and env kwargs, not the raw ones."""
         return {
             "env_id": self.env_id,
             "scenario": self.scenario,
-            "env_overrides": dict(self.env_overrides),
+            "env_kwargs": self.env_kwargs(),
+            "eval_env_kwargs": self.env_kwargs(evaluation=True),
             "agent": self.agent,
-            "agent_config": dict(self.agent_config),
+            "agent_config": self.build_config(),
             "train_seed": int(self.train_seed),
             "budget_steps": int(self.budget_steps),
             "eval_seeds": [int(s) for s in self.eval_seeds],
-            "code_version": self.code_version,
+            "code_fingerprint": self.code_fingerprint,
         }
 
     @property
     def key(self) -> str:
-        """First 20 hex digits of the SHA-256 of the canonical JSON of :data:`KEY_FIELDS`."""
+        """First 20 hex digits of the SHA-256 of the canonical JSON of :meth:`key_fields`."""
         return hashlib.sha256(canonical_json(self.key_fields()).encode()).hexdigest()[:20]
 
     def env_kwargs(self, evaluation: bool = False) -> dict[str, Any]:
         """Keyword arguments of ``gym.make`` besides ``scenario``.
 
         The suite's overrides, then what the agent needs (``AgentSpec.env_kwargs``), then for
-        evaluation the system's ``extra["eval_overrides"]`` (e.g. the held-out trace part).
+        evaluation the system's ``eval_overrides`` (e.g. the held-out trace part).
         """
         kwargs = {**dict(self.env_overrides), **dict(self.agent_env_kwargs)}
         if evaluation:
@@ -105,6 +119,24 @@ class Job:
     def build_config(self) -> dict[str, Any]:
         """Factory keyword arguments: the spec's defaults, then the suite's config."""
         return {**dict(self.agent_defaults), **dict(self.agent_config)}
+
+    def provenance(self) -> dict[str, Any]:
+        """What the store keeps about the code and the resolved arguments of this job.
+
+        The package version, the fingerprint, the git commit (informational, ``None`` outside
+        git; see :mod:`benchmarks.fingerprint`), the resolved config and env kwargs.
+        """
+        import edge_envs
+        from benchmarks.fingerprint import git_commit
+
+        return {
+            "code_version": edge_envs.__version__,
+            "code_fingerprint": self.code_fingerprint,
+            "git_commit": git_commit(),
+            "resolved_config": self.build_config(),
+            "env_kwargs": self.env_kwargs(),
+            "eval_env_kwargs": self.env_kwargs(evaluation=True),
+        }
 
     def label(self) -> str:
         return f"{self.env_id}/{self.scenario} {self.agent} seed={self.train_seed}"
@@ -124,6 +156,8 @@ class Job:
     def from_dict(cls, data: Mapping[str, Any]) -> Job:
         names = {f.name for f in fields(cls)}
         kwargs = {k: v for k, v in data.items() if k in names}
+        if "code_fingerprint" not in kwargs and "code_version" in data:
+            kwargs["code_fingerprint"] = data["code_version"]  # a job stored by schema 1
         kwargs["eval_seeds"] = tuple(int(s) for s in kwargs.get("eval_seeds", ()))
         return cls(**kwargs)
 

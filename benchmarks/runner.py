@@ -127,7 +127,7 @@ def run_job(job: Job, results_dir: str | Path) -> dict[str, Any]:
         "train_seed": seed,
         "budget_steps": int(job.budget_steps),
         "eval_seeds": [int(s) for s in job.eval_seeds],
-        "code_version": job.code_version,
+        **job.provenance(),
         "paper_metric": job.paper_metric,
         "metric_goal": job.metric_goal,
         "reference_agent": job.reference_agent,

@@ -5,6 +5,12 @@ is written in one transaction when its job has finished, so a killed run loses o
 flight, and a reader never sees half a row. Only the parent process writes. Arrays
 (per-episode returns, metrics, steps, first-observation digests), the learning curve and the
 job itself are stored as JSON text.
+
+Schema 2 (``PRAGMA user_version``) added what makes a row trustworthy across code changes: the
+code fingerprint and git commit, the resolved agent config and the resolved ``gym.make``
+keyword arguments of training and evaluation. A schema-1 file is migrated in place when
+opened: the columns are added, and old rows keep their package version string as their
+fingerprint (their keys never match new jobs, so they are re-run, not reused).
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 DB_NAME = "results.sqlite"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # column -> SQL type; JSON columns hold lists/dicts as text.
 COLUMNS: dict[str, str] = {
@@ -53,7 +59,15 @@ COLUMNS: dict[str, str] = {
     "job": "TEXT NOT NULL",  # JSON of the whole job
     "started_at": "TEXT",
     "finished_at": "TEXT",
+    # Schema 2; NULL in rows of schema 1, except the fingerprint (their code_version).
+    "code_fingerprint": "TEXT",
+    "git_commit": "TEXT",  # informational: "<sha>[+dirty]", NULL outside git
+    "resolved_config": "TEXT",  # JSON, catalog defaults merged with agent_config
+    "env_kwargs": "TEXT",  # JSON, gym.make kwargs of training
+    "eval_env_kwargs": "TEXT",  # JSON, gym.make kwargs of evaluation
 }
+ADDED_IN_2 = ("code_fingerprint", "git_commit", "resolved_config", "env_kwargs",
+              "eval_env_kwargs")
 JSON_COLUMNS = (
     "env_overrides",
     "agent_config",
@@ -65,6 +79,9 @@ JSON_COLUMNS = (
     "curve",
     "train_extra",
     "job",
+    "resolved_config",
+    "env_kwargs",
+    "eval_env_kwargs",
 )
 
 
@@ -98,11 +115,28 @@ class Store:
             self._db.execute(
                 "CREATE INDEX IF NOT EXISTS results_cell ON results (env_id, scenario, agent)"
             )
+            version = self._db.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise ValueError(
+                    f"{self.path} has store schema {version}; this code reads up to "
+                    f"{SCHEMA_VERSION}: update edge-envs or use another --results folder"
+                )
+            self._migrate()
             self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             self._db.execute("COMMIT")
         except BaseException:
             self._db.execute("ROLLBACK")
             raise
+
+    def _migrate(self) -> None:
+        """Schema 1 -> 2: add the missing columns; old rows' fingerprint is their version."""
+        present = {r[1] for r in self._db.execute("PRAGMA table_info(results)")}
+        for col in ADDED_IN_2:
+            if col not in present:
+                self._db.execute(f"ALTER TABLE results ADD COLUMN {col} {COLUMNS[col]}")
+        self._db.execute(
+            "UPDATE results SET code_fingerprint = code_version WHERE code_fingerprint IS NULL"
+        )
 
     # -- writing --------------------------------------------------------------------
     def put(self, record: dict[str, Any]) -> None:

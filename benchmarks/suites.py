@@ -313,7 +313,6 @@ def expand(suite: Suite, systems: Mapping[str, Any] | None = None) -> tuple[list
     which are skipped with a warning. Registered agents that do not support the environment
     are filtered out of presets by construction and raise for explicit suites.
     """
-    import edge_envs
     from agents.registry import all_agents, resolve_agent
     from edge_envs.registry import resolve_scenario
 
@@ -358,7 +357,6 @@ def expand(suite: Suite, systems: Mapping[str, Any] | None = None) -> tuple[list
                         train_seed=int(seed),
                         budget_steps=int(choice.budget_steps),
                         eval_seeds=tuple(int(s) for s in entry.eval_seeds),
-                        code_version=edge_envs.__version__,
                         factory=spec.factory,
                         agent_defaults=dict(spec.config),
                         agent_kind=spec.kind,

@@ -49,16 +49,16 @@ def test_overlapping_seeds_refused():
 def _job(**kw) -> Job:
     base = dict(env_id="E-v0", scenario="s", env_overrides={"b": 1, "a": 2}, agent="x",
                 agent_config={"lr": 0.5}, train_seed=3, budget_steps=100,
-                eval_seeds=(1000, 1001), code_version="0.1.0")
+                eval_seeds=(1000, 1001), code_fingerprint="f0")
     base.update(kw)
     return Job(**base)
 
 
 def test_job_key_is_hash_of_canonical_key_fields():
     job = _job()
-    text = ('{"agent":"x","agent_config":{"lr":0.5},"budget_steps":100,"code_version":"0.1.0",'
-            '"env_id":"E-v0","env_overrides":{"a":2,"b":1},"eval_seeds":[1000,1001],'
-            '"scenario":"s","train_seed":3}')
+    text = ('{"agent":"x","agent_config":{"lr":0.5},"budget_steps":100,"code_fingerprint":"f0",'
+            '"env_id":"E-v0","env_kwargs":{"a":2,"b":1},"eval_env_kwargs":{"a":2,"b":1},'
+            '"eval_seeds":[1000,1001],"scenario":"s","train_seed":3}')
     assert canonical_json(job.key_fields()) == text
     assert job.key == hashlib.sha256(text.encode()).hexdigest()[:20]
 
@@ -68,7 +68,7 @@ def test_job_key_ignores_resolved_fields_but_not_key_fields():
     assert _job(factory="m:f", agent_kind="sb3", paper_metric="cost").key == job.key
     assert _job(env_overrides={"a": 2, "b": 1}).key == job.key  # dict order irrelevant
     for change in ({"train_seed": 4}, {"budget_steps": 101}, {"eval_seeds": (1000,)},
-                   {"agent_config": {}}, {"code_version": "0.2"}, {"scenario": "t"},
+                   {"agent_config": {}}, {"code_fingerprint": "f1"}, {"scenario": "t"},
                    {"env_overrides": {}}):
         assert _job(**change).key != job.key, change
 
