@@ -110,6 +110,9 @@ class EdgeClusterEnv(gym.Env):
                 "env.unwrapped.set_labelling(labels) to score a fixed labelling"
             )
         streams = spawn_streams(entropy_from(self.np_random, seed), STREAMS)
+        if self.params.layout_seed is not None:
+            # One deployment for every episode: the seed only draws the vehicle path.
+            streams["layout"] = spawn_streams(self.params.layout_seed, ("layout",))["layout"]
         score = self.model.reset(streams)
         self._adjacency_dense = self.model.adjacency.toarray().astype(bool)
         self._adjacency_dense.flags.writeable = False

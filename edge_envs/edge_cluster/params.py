@@ -65,6 +65,10 @@ class EdgeClusterParams:
             one-core actions would give with the vehicles where they are now (the
             controller's own evaluation of a candidate clustering, no future knowledge);
             not in the paper (see ``observation.py``).
+        layout_seed: ``None`` (default): each reset seed draws its own layout of nodes and
+            servers. An integer ``s``: every episode uses the layout that ``reset(seed=s)``
+            draws, and the reset seed draws only the vehicle path: one deployment per round,
+            trained and tested on, as in the paper's protocol (sec. 5.4.1).
     """
 
     area_m: float = 15.0
@@ -94,6 +98,7 @@ class EdgeClusterParams:
     action_mode: str = "multi"
     observe_balance: bool = False
     observe_lookahead: bool = False
+    layout_seed: int | None = None
 
     def __post_init__(self) -> None:
         check_float("area_m", self.area_m, 0.0, 1e4, low_inclusive=False)
@@ -136,6 +141,8 @@ class EdgeClusterParams:
         for name in ("observe_balance", "observe_lookahead"):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"{name} must be True or False, got {getattr(self, name)!r}")
+        if self.layout_seed is not None:
+            check_int("layout_seed", self.layout_seed, 0, None)
 
     @property
     def sensing_msg_bytes(self) -> float:
