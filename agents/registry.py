@@ -6,15 +6,24 @@ imported on first use, so listing agents never imports torch.
 
 Third parties add agents without forking, in either way:
 
-* a Python entry point in the group ``edge_envs.agents`` whose value is ``module:factory``;
+* a Python entry point in the group ``edge_envs.agents`` whose value is ``module:factory`` or
+  ``module:SPEC`` with ``SPEC`` an :class:`AgentSpec` (which, like a built-in, declares the
+  supported envs, env kwargs, action-space need and default config);
 * ``--agent package.module:factory`` on the benchmark command line.
 
 A factory is any callable ``factory(env, **config) -> agents.base.Agent`` (an ``Agent``
 subclass qualifies).
+
+Which environments an agent runs on comes from the agent (``envs``) and from the systems'
+records: an agent that needs one kind of action space (``action_space="discrete"``) runs on
+every system offering that view (``System.action_views``), built with the view's kwargs. The
+system registry is read when asked, never at import, so ``edge_envs`` and ``agents`` import
+each other in either order.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import pkgutil
 from collections.abc import Callable
@@ -24,6 +33,9 @@ from typing import Any
 
 ENTRY_POINT_GROUP = "edge_envs.agents"
 KINDS = ("baseline", "reference", "paper", "sb3", "plugin")
+# The kinds of ``System.action_views`` (edge_envs.registry.ACTION_SPACE_KINDS), repeated here
+# so that declaring an agent does not import edge_envs.
+ACTION_SPACES = ("discrete", "multi_discrete", "box")
 
 
 @dataclass(frozen=True)
@@ -37,9 +49,15 @@ class AgentSpec:
         envs: env ids the agent supports, ``None`` for any.
         description: one line for ``edge-bench list``.
         config: default keyword arguments passed to the factory.
-        env_kwargs: per env id, keyword arguments the agent needs in ``gym.make`` (for
-            example ``{"EdgeCluster-v0": {"action_mode": "single"}}`` for SB3 DQN, which wants a
-            ``Discrete`` action); the runner uses them for training and evaluation alike.
+        env_kwargs: per env id, keyword arguments the agent needs in ``gym.make`` beyond its
+            action view (e.g. D3QN's ``{"EdgeCluster-v0": {"action_mode": "single",
+            "observe_balance": True}}``); the runner uses them for training and evaluation
+            alike.
+        action_space: the kind of action space the agent needs, one of
+            :data:`ACTION_SPACES`, or ``None`` for any. The agent then supports exactly the
+            systems whose ``System.action_views`` offers that kind (within ``envs``), and
+            ``gym.make`` gets the view's kwargs (SB3 DQN, ``"discrete"``: EdgeCluster's
+            ``{"action_mode": "single"}``).
     """
 
     name: str
@@ -49,12 +67,32 @@ class AgentSpec:
     description: str = ""
     config: dict[str, Any] = field(default_factory=dict)
     env_kwargs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    action_space: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"agent {self.name!r}: kind must be one of {KINDS}, got {self.kind!r}")
+        if self.action_space is not None and self.action_space not in ACTION_SPACES:
+            raise ValueError(f"agent {self.name!r}: action_space must be one of "
+                             f"{ACTION_SPACES} or None, got {self.action_space!r}")
+
+    def _view(self, env_id: str) -> dict[str, Any] | None:
+        """``gym.make`` kwargs of the action view this agent needs; ``None`` if not offered."""
+        if self.action_space is None:
+            return {}
+        from edge_envs.registry import SYSTEMS  # on use: edge_envs may import agents
+
+        system = SYSTEMS.get(env_id)
+        views = system.action_views if system is not None else {}
+        return dict(views[self.action_space]) if self.action_space in views else None
 
     def supports(self, env_id: str) -> bool:
-        return self.envs is None or env_id in self.envs
+        in_envs = self.envs is None or env_id in self.envs
+        return in_envs and self._view(env_id) is not None
 
     def env_kwargs_for(self, env_id: str) -> dict[str, Any]:
-        return dict(self.env_kwargs.get(env_id, {}))
+        """The action view's kwargs (if the agent needs one), then ``env_kwargs[env_id]``."""
+        return {**(self._view(env_id) or {}), **self.env_kwargs.get(env_id, {})}
 
     def load_factory(self) -> Callable[..., Any]:
         if callable(self.factory):
@@ -98,12 +136,28 @@ def builtin_agents() -> dict[str, AgentSpec]:
 
 
 def plugin_agents() -> dict[str, AgentSpec]:
-    return {
-        ep.name: AgentSpec(
-            name=ep.name, factory=ep.value, kind="plugin", description=f"plug-in {ep.value}"
-        )
-        for ep in entry_points(group=ENTRY_POINT_GROUP)
-    }
+    """Agents of the entry point group ``edge_envs.agents``, all of kind ``"plugin"``.
+
+    An entry point pointing to an :class:`AgentSpec` keeps what the spec declares (envs, env
+    kwargs, action space, config, description) under the entry point's name; anything else is
+    a factory. Loading imports the plug-in's module, so a spec should name its factory as a
+    ``"module:attr"`` string to keep listing light. A plug-in that fails to load becomes a
+    factory spec, and the error surfaces when the agent is used.
+    """
+    specs = {}
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        try:
+            obj = ep.load()
+        except Exception:  # noqa: BLE001 - reported by import_object when the agent is used
+            obj = None
+        if isinstance(obj, AgentSpec):
+            # kind "plugin": installing a package never changes what the presets run.
+            specs[ep.name] = dataclasses.replace(obj, name=ep.name, kind="plugin")
+        else:
+            specs[ep.name] = AgentSpec(
+                name=ep.name, factory=ep.value, kind="plugin", description=f"plug-in {ep.value}"
+            )
+    return specs
 
 
 def all_agents() -> dict[str, AgentSpec]:

@@ -9,17 +9,18 @@ Presets are built from the registries at call time, so a new system or agent app
 them without editing this file:
 
 * ``quick``: for every system in ``edge_envs.SYSTEMS``, its ``quick_scenario`` (shortened by
-  the per-system overrides ``System.quick_overrides`` and :data:`QUICK_ENV_OVERRIDES`),
-  every baseline/reference agent supporting it, ``random``, the learners of
-  :data:`QUICK` (``sb3-ppo``) and the system's paper agent (``QUICK["paper_agents"]``) with
-  small budgets.
-* ``paper-dirs``, ``paper-cluster``: every named (full-size) scenario of the paper's system,
-  every registered agent supporting it, plus the paper's own agents (skipped with a warning
-  while they are not registered). ``paper`` is both.
+  ``System.quick_overrides``), every baseline/reference agent supporting it, ``random``, the
+  learners of :data:`QUICK` (``sb3-ppo``) and the system's paper agents with their small
+  budgets (``System.quick_agents``).
+* one ``System.paper_preset`` per system that names one (``paper-dirs``, ``paper-cluster``,
+  ...): every named (full-size) scenario of that system, every registered agent supporting
+  it, plus ``System.paper_agents`` (skipped with a warning while they are not registered).
+  ``paper`` is all of them.
 
-All budgets, seeds and episode counts live in :data:`QUICK`, :data:`PAPER` and
-:data:`DEFAULTS`. To add a preset, write a builder ``f(systems) -> Suite`` and call
-:func:`register_preset` (see ``docs/benchmark.md``).
+Budgets, seeds and episode counts shared by all systems live in :data:`QUICK`, :data:`PAPER`
+and :data:`DEFAULTS`; what is particular to a system lives in its ``System`` record. To add a
+preset, write a builder ``f(systems) -> Suite`` and call :func:`register_preset` (see
+``docs/benchmark.md``).
 """
 
 from __future__ import annotations
@@ -43,17 +44,7 @@ QUICK: dict[str, Any] = {
     "eval_episodes": 5,
     "learners": ("sb3-ppo",),
     "learner_budget_steps": 20_000,
-    # Per env id, the paper's own agent shown on the quick board and its training budget
-    # (env steps), sized so the preset stays a few minutes on 2 cores.
-    "paper_agents": {
-        "EdgeCluster-v0": {"d3qn": 20_000},
-        "LargeScaleMEC-v0": {"dirs": 3_000},
-    },
 }
-
-# Per env id, scenario-field overrides that shorten the quick preset's episodes. Systems can
-# also declare them themselves as ``System.quick_overrides``; this table wins.
-QUICK_ENV_OVERRIDES: dict[str, dict[str, Any]] = {}
 
 PAPER: dict[str, Any] = {
     "train_seeds": (0, 1, 2, 3, 4),
@@ -61,11 +52,6 @@ PAPER: dict[str, Any] = {
     "budget_steps": 200_000,
     # Per agent name, training budgets that differ from ``budget_steps``.
     "agent_budget_steps": {},
-    # Preset name -> (env id, the paper's own agents).
-    "papers": {
-        "paper-dirs": ("LargeScaleMEC-v0", ("dirs",)),
-        "paper-cluster": ("EdgeCluster-v0", ("d3qn", "l-d3qn", "ll-d3qn")),
-    },
 }
 
 # Kinds whose agents train; presets give them a budget, the others get 0.
@@ -111,6 +97,8 @@ class Preset:
 
 
 PRESETS: dict[str, Preset] = {}
+# Paper preset name -> env id, for the presets made from ``System.paper_preset``.
+PAPER_PRESETS: dict[str, str] = {}
 
 
 def register_preset(name: str, description: str, build: Callable[[Mapping[str, Any]], Suite]):
@@ -140,13 +128,6 @@ def _all_agents():
     return all_agents()
 
 
-def quick_overrides(system) -> dict[str, Any]:
-    return {
-        **dict(system.quick_overrides),
-        **QUICK_ENV_OVERRIDES.get(system.env_id, {}),
-    }
-
-
 def build_quick(systems: Mapping[str, Any] | None = None) -> Suite:
     systems = _systems(systems)
     specs = _all_agents()
@@ -160,7 +141,7 @@ def build_quick(systems: Mapping[str, Any] | None = None) -> Suite:
         choices = [AgentChoice(RANDOM_AGENT)] + [AgentChoice(n) for n in names]
         choices += [AgentChoice(n, budget_steps=QUICK["learner_budget_steps"]) for n in
                     QUICK["learners"]]
-        paper = dict(QUICK["paper_agents"].get(env_id, {}))
+        paper = dict(system.quick_agents)
         choices += [AgentChoice(n, budget_steps=int(b)) for n, b in paper.items()]
         entries.append(
             Entry(
@@ -169,7 +150,7 @@ def build_quick(systems: Mapping[str, Any] | None = None) -> Suite:
                 agents=tuple(choices),
                 train_seeds=tuple(QUICK["train_seeds"]),
                 eval_seeds=eval_seeds_for(QUICK["eval_episodes"]),
-                env_overrides=quick_overrides(system),
+                env_overrides=dict(system.quick_overrides),
                 optional_agents=frozenset([RANDOM_AGENT, *QUICK["learners"], *paper]),
             )
         )
@@ -203,16 +184,21 @@ def _paper_entries(env_id: str, paper_agents: Iterable[str], systems) -> list[En
     ]
 
 
+def _paper_system(preset: str, systems: Mapping[str, Any]):
+    """The system whose ``paper_preset`` is ``preset``, ``None`` when it is not registered."""
+    return next((s for s in systems.values() if s.paper_preset == preset), None)
+
+
 def _paper_builder(preset: str) -> Callable[[Mapping[str, Any] | None], Suite]:
     def build(systems: Mapping[str, Any] | None = None) -> Suite:
         systems = _systems(systems)
-        env_id, paper_agents = PAPER["papers"][preset]
-        if env_id not in systems:
+        system = _paper_system(preset, systems)
+        if system is None:
             raise ValueError(
-                f"preset {preset!r} needs environment {env_id}, which is not registered; "
-                f"registered: {', '.join(systems) or 'none'}"
+                f"preset {preset!r} needs environment {PAPER_PRESETS[preset]}, which is not "
+                f"registered; registered: {', '.join(systems) or 'none'}"
             )
-        entries = _paper_entries(env_id, paper_agents, systems)
+        entries = _paper_entries(system.env_id, system.paper_agents, systems)
         return Suite(preset, tuple(entries), PRESETS[preset].description)
 
     return build
@@ -221,12 +207,36 @@ def _paper_builder(preset: str) -> Callable[[Mapping[str, Any] | None], Suite]:
 def build_paper(systems: Mapping[str, Any] | None = None) -> Suite:
     systems = _systems(systems)
     entries, warnings = [], []
-    for preset, (env_id, paper_agents) in PAPER["papers"].items():
-        if env_id not in systems:
+    for preset, env_id in PAPER_PRESETS.items():
+        system = _paper_system(preset, systems)
+        if system is None:
             warnings.append(f"preset 'paper': {env_id} not registered; {preset} skipped")
             continue
-        entries += _paper_entries(env_id, paper_agents, systems)
+        entries += _paper_entries(system.env_id, system.paper_agents, systems)
     return Suite("paper", tuple(entries), PRESETS["paper"].description, tuple(warnings))
+
+
+def register_paper_presets(systems: Mapping[str, Any] | None = None) -> None:
+    """Register the ``paper_preset`` of every system that names one and has none yet."""
+    for env_id, system in _systems(systems).items():
+        name = system.paper_preset
+        if name is None or PAPER_PRESETS.get(name) == env_id:
+            continue
+        own = f" incl. {', '.join(system.paper_agents)}" if system.paper_agents else ""
+        PAPER_PRESETS[name] = env_id
+        register_preset(
+            name,
+            f"all named scenarios of {env_id}, all agents{own}; "
+            f"{len(PAPER['train_seeds'])} training seeds, "
+            f"{PAPER['eval_episodes']} evaluation episodes",
+            _paper_builder(name),
+        )
+
+
+def presets(systems: Mapping[str, Any] | None = None) -> dict[str, Preset]:
+    """Every preset, including the paper presets of systems registered since import."""
+    register_paper_presets(systems)
+    return PRESETS
 
 
 register_preset(
@@ -235,20 +245,15 @@ register_preset(
     "agent (small budgets), 2 training seeds, 5 evaluation episodes",
     build_quick,
 )
-for _name, (_env, _agents) in PAPER["papers"].items():
-    register_preset(
-        _name,
-        f"all named scenarios of {_env}, all agents incl. {', '.join(_agents)}; "
-        f"{len(PAPER['train_seeds'])} training seeds, {PAPER['eval_episodes']} evaluation episodes",
-        _paper_builder(_name),
-    )
+register_paper_presets()
 register_preset("paper", "all paper-* presets together", build_paper)
 
 
 def get_preset(name: str, systems: Mapping[str, Any] | None = None) -> Suite:
-    if name not in PRESETS:
-        raise ValueError(f"unknown preset {name!r}; valid: {', '.join(PRESETS)}")
-    return PRESETS[name].build(systems)
+    known = presets(systems)
+    if name not in known:
+        raise ValueError(f"unknown preset {name!r}; valid: {', '.join(known)}")
+    return known[name].build(systems)
 
 
 # --------------------------------------------------------------------------- editing

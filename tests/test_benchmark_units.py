@@ -118,25 +118,62 @@ def test_quick_preset_is_built_from_the_registries(toy, monkeypatch):
 
 
 def test_quick_preset_adds_the_paper_agent_with_its_own_budget(toy, monkeypatch):
-    monkeypatch.setitem(suites.QUICK, "paper_agents", {toy.ENV_ID: {"toy-learner": 123}})
+    system = dataclasses.replace(toy.SYSTEM, quick_agents={"toy-learner": 123})
+    monkeypatch.setitem(toy.SYSTEMS, toy.ENV_ID, system)  # System.quick_agents
     entry = suites.get_preset("quick").entries[0]
     assert [(a.name, a.budget_steps) for a in entry.agents][-2:] == [
         ("sb3-ppo", suites.QUICK["learner_budget_steps"]), ("toy-learner", 123)]
     assert "toy-learner" in entry.optional_agents
 
 
-def test_paper_presets_need_their_system(toy):
+def test_quick_preset_takes_paper_agents_from_the_system_records():
+    import edge_envs
+
+    quick = {e.env_id: e for e in suites.get_preset("quick").entries}
+    assert set(quick) == set(edge_envs.SYSTEMS)
+    for env_id, system in edge_envs.SYSTEMS.items():
+        budgets = {a.name: a.budget_steps for a in quick[env_id].agents}
+        assert {n: budgets[n] for n in system.quick_agents} == dict(system.quick_agents)
+        assert dict(quick[env_id].env_overrides) == dict(system.quick_overrides)
+    cluster, mec = edge_envs.SYSTEMS["EdgeCluster-v0"], edge_envs.SYSTEMS["LargeScaleMEC-v0"]
+    assert dict(cluster.quick_agents) == {"d3qn": 20_000}  # the committed quick board's
+    assert dict(mec.quick_agents) == {"dirs": 3_000}
+    assert dict(mec.quick_overrides) == {"episode_slots": 20}
+
+
+@pytest.fixture
+def own_presets(monkeypatch):
+    """Preset tables restored after the test (systems registered by it add paper presets)."""
+    monkeypatch.setattr(suites, "PRESETS", dict(suites.PRESETS))
+    monkeypatch.setattr(suites, "PAPER_PRESETS", dict(suites.PAPER_PRESETS))
+
+
+def test_paper_presets_come_from_the_system_records():
+    import edge_envs
+
+    named = {s.paper_preset: s.env_id for s in edge_envs.SYSTEMS.values() if s.paper_preset}
+    assert named["paper-dirs"] == "LargeScaleMEC-v0"
+    assert named["paper-cluster"] == "EdgeCluster-v0"
+    assert {n: e for n, e in suites.PAPER_PRESETS.items() if n in named} == named
+    assert set(named) < set(suites.PRESETS)
+    assert "d3qn, l-d3qn, ll-d3qn" in suites.PRESETS["paper-cluster"].description
+
+
+def test_paper_presets_need_their_system(toy, own_presets):
     with pytest.raises(ValueError, match="paper-dirs.*LargeScaleMEC-v0.*registered: BenchToy"):
         suites.get_preset("paper-dirs")
     suite = suites.get_preset("paper")
-    assert suite.entries == () and len(suite.warnings) == 2
-    with pytest.raises(ValueError, match="unknown preset 'nope'; valid: quick, paper-dirs"):
+    assert suite.entries == () and len(suite.warnings) == len(suites.PAPER_PRESETS) >= 2
+    with pytest.raises(ValueError, match="unknown preset 'nope'; valid: quick, paper-cluster"):
         suites.get_preset("nope")
 
 
-def test_paper_preset_lists_all_scenarios_and_warns_on_missing_paper_agents(toy, monkeypatch):
-    monkeypatch.setitem(suites.PAPER, "papers", {"paper-dirs": (toy.ENV_ID, ("dirs",))})
-    suite = suites._paper_builder("paper-dirs")(None)
+def test_paper_preset_lists_all_scenarios_and_warns_on_missing_paper_agents(
+        toy, monkeypatch, own_presets):
+    system = dataclasses.replace(toy.SYSTEM, paper_preset="paper-toy", paper_agents=("dirs",))
+    monkeypatch.setitem(toy.SYSTEMS, toy.ENV_ID, system)
+    assert "paper-toy" in suites.presets()  # registered once the system is
+    suite = suites.get_preset("paper-toy")
     assert [e.scenario for e in suite.entries] == ["tiny", "small", "wide"]
     names = [a.name for a in suite.entries[0].agents]
     assert names == ["random", "toy-greedy", "toy-oracle", "toy-learner", "toy-slow", "dirs"]
@@ -148,6 +185,51 @@ def test_paper_preset_lists_all_scenarios_and_warns_on_missing_paper_agents(toy,
     assert all("'dirs' is not registered" in w for w in warnings)
     assert {j.budget_steps for j in jobs if j.agent == "toy-learner"} == {10}
     assert {j.eval_seeds for j in jobs} == {(50, 51)}
+
+
+def test_agents_needing_an_action_space_run_on_the_systems_offering_it(toy, monkeypatch):
+    from agents.registry import AgentSpec, resolve_agent
+
+    system = dataclasses.replace(
+        toy.SYSTEM, action_views={"discrete": {}, "box": {"n_actions": 4}})
+    monkeypatch.setitem(toy.SYSTEMS, toy.ENV_ID, system)
+    box = AgentSpec("b", "m:f", "sb3", action_space="box",
+                    env_kwargs={toy.ENV_ID: {"hint_accuracy": 1.0}})
+    assert box.supports(toy.ENV_ID)
+    assert box.env_kwargs_for(toy.ENV_ID) == {"n_actions": 4, "hint_accuracy": 1.0}
+    discrete = AgentSpec("d", "m:f", "sb3", action_space="discrete")
+    assert discrete.supports(toy.ENV_ID) and discrete.env_kwargs_for(toy.ENV_ID) == {}
+    multi = AgentSpec("m", "m:f", "sb3", action_space="multi_discrete")
+    assert not multi.supports(toy.ENV_ID) and not multi.supports("Nope-v0")
+    assert not AgentSpec("e", "m:f", "sb3", envs=("Other-v0",),
+                         action_space="box").supports(toy.ENV_ID)
+    with pytest.raises(ValueError, match="action_space must be one of"):
+        AgentSpec("x", "m:f", "sb3", action_space="Box")
+    monkeypatch.setattr("agents.registry.builtin_agents", lambda: {"m": multi})
+    with pytest.raises(ValueError, match="agent 'm' does not support BenchToy-v0"):
+        resolve_agent("m", toy.ENV_ID)
+
+
+def test_sb3_agents_take_their_view_from_the_system_records():
+    import edge_envs
+    from agents.registry import all_agents
+
+    specs = all_agents()
+    for name, kind in (("sb3-dqn", "discrete"), ("sb3-sac", "box"), ("sb3-td3", "box"),
+                       ("sb3-ddpg", "box"), ("sb3-ppo", None), ("sb3-a2c", None)):
+        assert specs[name].action_space == kind
+        for env_id, system in edge_envs.SYSTEMS.items():
+            offered = kind is None or kind in system.action_views
+            assert specs[name].supports(env_id) == offered, (name, env_id)
+            if offered:
+                view = system.action_views[kind] if kind else {}
+                assert specs[name].env_kwargs_for(env_id) == dict(view)
+    # the kwargs the committed results were made with
+    assert specs["sb3-dqn"].env_kwargs_for("EdgeCluster-v0") == {"action_mode": "single"}
+    for name in ("sb3-sac", "sb3-td3", "sb3-ddpg"):
+        assert specs[name].env_kwargs_for("LargeScaleMEC-v0") == {"action_mode": "scores"}
+        assert not specs[name].supports("EdgeCluster-v0")
+    assert not specs["sb3-dqn"].supports("LargeScaleMEC-v0")
 
 
 def test_explicit_suite_errors_name_the_valid_choices(toy):

@@ -1,15 +1,13 @@
 """Stable-Baselines3 algorithms through the adapter (agents.sb3).
 
-Each algorithm runs on the env views whose action space it supports: PPO and A2C on any
-(Box, Discrete, MultiDiscrete); DQN needs ``Discrete`` (EdgeCluster's one-core-per-step view);
-SAC, TD3 and DDPG need ``Box`` (LargeScaleMEC's continuous offloading-score view).
+Each algorithm declares the kind of action space it needs and runs on every system whose
+``System.action_views`` offers it: PPO and A2C on the native space of any system (Box,
+Discrete, MultiDiscrete); DQN needs ``"discrete"`` (e.g. EdgeCluster's one-core-per-step view);
+SAC, TD3 and DDPG need ``"box"`` (e.g. LargeScaleMEC's continuous offloading-score view).
 """
 
 from agents.registry import AgentSpec
 
-_CLUSTER = "EdgeCluster-v0"
-_MEC = "LargeScaleMEC-v0"
-_SCORES = {_MEC: {"action_mode": "scores"}}
 # SB3's off-policy default buffer (1e6 transitions) is larger than any of our budgets; a smaller
 # one keeps memory in check for observations of thousands of values.
 _OFF_POLICY = {"hyperparams": {"buffer_size": 100_000}}
@@ -32,35 +30,31 @@ AGENTS = [
         factory="agents.sb3:dqn",
         kind="sb3",
         config=_OFF_POLICY,
-        envs=(_CLUSTER,),
-        env_kwargs={_CLUSTER: {"action_mode": "single"}},
-        description="Stable-Baselines3 DQN on the Discrete(7n) one-core-per-step view",
+        action_space="discrete",
+        description="Stable-Baselines3 DQN on the system's Discrete action view",
     ),
     AgentSpec(
         name="sb3-sac",
         factory="agents.sb3:sac",
         kind="sb3",
         config=_OFF_POLICY,
-        envs=(_MEC,),
-        env_kwargs=_SCORES,
-        description="Stable-Baselines3 SAC on the continuous offloading-score view",
+        action_space="box",
+        description="Stable-Baselines3 SAC on the system's continuous (Box) action view",
     ),
     AgentSpec(
         name="sb3-td3",
         factory="agents.sb3:td3",
         kind="sb3",
         config=_OFF_POLICY,
-        envs=(_MEC,),
-        env_kwargs=_SCORES,
-        description="Stable-Baselines3 TD3 on the continuous offloading-score view",
+        action_space="box",
+        description="Stable-Baselines3 TD3 on the system's continuous (Box) action view",
     ),
     AgentSpec(
         name="sb3-ddpg",
         factory="agents.sb3:ddpg",
         kind="sb3",
         config=_OFF_POLICY,
-        envs=(_MEC,),
-        env_kwargs=_SCORES,
-        description="Stable-Baselines3 DDPG on the continuous offloading-score view",
+        action_space="box",
+        description="Stable-Baselines3 DDPG on the system's continuous (Box) action view",
     ),
 ]
