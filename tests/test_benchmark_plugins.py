@@ -47,16 +47,36 @@ class AlwaysZero(Agent):
 '''
 
 
+SPEC_MODULE = '''
+from agents.registry import AgentSpec
+
+# A plug-in declaring what a built-in can: its env, the env kwargs it needs, its config.
+SPEC = AgentSpec(
+    name="ignored",  # the entry point's name is the agent's name
+    factory="bench_plugin_mod:make",
+    kind="baseline",  # plug-ins are always of kind "plugin"
+    envs=("BenchToy-v0",),
+    env_kwargs={"BenchToy-v0": {"hint_accuracy": 1.0}},
+    config={"note": "declared"},
+    description="hint follower on the exact-hint view",
+)
+BOX_SPEC = AgentSpec("x", "bench_plugin_mod:make", "plugin", action_space="box")
+'''
+
+
 def _write_plugins(tmp_path: Path) -> Path:
     site = tmp_path / "site"
     (site / "bench_plugin_demo-0.1.dist-info").mkdir(parents=True)
     (site / "bench_plugin_mod.py").write_text(PLUGIN_MODULE)
     (site / "adhoc_agent.py").write_text(ADHOC_MODULE)
+    (site / "bench_spec_mod.py").write_text(SPEC_MODULE)
     info = site / "bench_plugin_demo-0.1.dist-info"
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: bench-plugin-demo\n"
                                    "Version: 0.1\n")
     (info / "entry_points.txt").write_text(
-        "[edge_envs.agents]\nhint-follower = bench_plugin_mod:make\n")
+        "[edge_envs.agents]\nhint-follower = bench_plugin_mod:make\n"
+        "exact-hint = bench_spec_mod:SPEC\nbox-only = bench_spec_mod:BOX_SPEC\n"
+        "missing = no_such_module:make\n")
     return site
 
 
@@ -160,3 +180,40 @@ def test_docs_example_agent_interface(monkeypatch):
         assert clone.act(obs) == agent.act(obs)
         with pytest.raises(ValueError, match="observation of shape"):
             agent.act(obs[:-1])
+
+
+def test_an_entry_point_may_declare_an_agent_spec(tmp_path, monkeypatch):
+    from agents.registry import agents_for, all_agents
+    from benchmarks import suites
+    from benchmarks.runner import run_job
+    from tests import benchmark_toy
+
+    monkeypatch.syspath_prepend(str(_write_plugins(tmp_path)))
+    with benchmark_toy.installed(monkeypatch):
+        specs = all_agents()
+        spec = specs["exact-hint"]
+        assert (spec.name, spec.kind, spec.envs) == ("exact-hint", "plugin", ("BenchToy-v0",))
+        assert spec.description == "hint follower on the exact-hint view"
+        assert spec.env_kwargs_for("BenchToy-v0") == {"hint_accuracy": 1.0}
+        assert specs["hint-follower"].factory == "bench_plugin_mod:make"
+        # a plug-in whose module does not import is still listed; it fails when used
+        assert specs["missing"].factory == "no_such_module:make"
+        toy_agents = agents_for("BenchToy-v0")
+        assert "exact-hint" in toy_agents and "box-only" not in toy_agents  # no Box view
+        assert "exact-hint" not in agents_for("EdgeCluster-v0")
+        # plug-ins stay out of the presets, whatever kind they declare
+        quick = suites.get_preset("quick").entries[0]
+        assert "exact-hint" not in [a.name for a in quick.agents]
+
+        suite = suites.explicit_suite("BenchToy-v0", "small", ["exact-hint", "hint-follower"],
+                                      (0,), (700, 701, 702), 0)
+        jobs, _ = suites.expand(suite)
+        by = {j.agent: j for j in jobs}
+        assert by["exact-hint"].env_kwargs(True) == {"hint_accuracy": 1.0}
+        assert by["exact-hint"].build_config() == {"note": "declared"}
+        assert by["hint-follower"].env_kwargs(True) == {}
+        metrics = {name: run_job(job, tmp_path / "results")["metrics"]
+                   for name, job in by.items()}
+    # the same policy, but the declared view has exact hints: never off target
+    assert metrics["exact-hint"] == [0.0, 0.0, 0.0]
+    assert sum(metrics["hint-follower"]) > 0
