@@ -1,4 +1,5 @@
-"""Lévy steps (Mantegna's method) and the Lévy flight search of the DIRS agent (paper 003)."""
+"""Lévy steps (Mantegna's method), the vote, the network sizes and the Lévy flight search of the
+DIRS agent (paper 003)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,11 @@ import pytest
 from agents.dirs.levy import (
     classic_levy_search,
     levy_flight_search,
-    levy_steps,
-    mantegna_sigma_u,
     normalised_gain,
 )
-from agents.dirs.networks import decision_to_labels, vote
+from agents.dirs.networks import decision_to_labels, default_hidden, layer_sizes
+from edge_envs.large_scale_mec import SCENARIOS
+from edge_envs.large_scale_mec.model import mantegna_sigma_u, mantegna_steps, vote_decision
 
 
 def test_mantegna_sigma_u_check_value():
@@ -27,7 +28,7 @@ def test_mantegna_sigma_u_check_value():
 
 def test_mantegna_steps_heavy_tailed_and_symmetric():
     rng = np.random.default_rng(0)
-    d = levy_steps(rng, 1.5, 200_000)
+    d = mantegna_steps(rng, 1.5, 200_000)
     # Symmetric: median ~ 0 and as many positive as negative steps.
     assert abs(np.median(d)) < 0.01
     assert abs(np.mean(np.sign(d))) < 0.01
@@ -56,11 +57,27 @@ def test_vote_hand_made_scores():
         [0.8, 0.4, 0.3, 0.2, 0.0],
         [0.2, 0.49, 0.9, 0.5, 0.6],
     ])
-    assert vote(scores).tolist() == [2, 0, 1, 0, 3]
+    assert vote_decision(scores).tolist() == [2, 0, 1, 0, 3]
     batch = np.stack([scores, 1.0 - scores])
-    assert vote(batch)[1].tolist() == [3, 1, 2, 2, 2]
+    assert vote_decision(batch)[1].tolist() == [3, 1, 2, 2, 2]
     labels = decision_to_labels(np.array([2, 0, 1]), 3)
     assert labels.tolist() == [[0, 0, 1], [1, 0, 0], [0, 0, 0]]
+
+
+def test_network_sizes_are_the_papers_and_scale_elsewhere():
+    # Section V of paper 003: 30-80-60-30, 180-260-200-180, 200-300-250-200.
+    assert layer_sizes(30, 2) == (30, 80, 60, 30)
+    assert layer_sizes(180, 8) == (180, 260, 200, 180)
+    assert layer_sizes(200, 10) == (200, 300, 250, 200)
+    # Other sizes scale 30-80-60-30 with N: ceil(8 * 50 / 3) = 134, 2 * 50 = 100.
+    assert default_hidden(50, 2) == (134, 100) and default_hidden(30, 7) == (80, 60)
+    assert layer_sizes(50, 2, hidden=(8,)) == (50, 8, 50)
+    with pytest.raises(ValueError, match="hidden"):
+        layer_sizes(50, 2, hidden=(8, 0))
+    # Every named scenario of the same (N, M) as a paper system gets the paper's sizes.
+    for name, p in SCENARIOS.items():
+        if name.startswith("dirs-8x180"):
+            assert default_hidden(p.n_iotd, p.n_mec) == (260, 200), name
 
 
 def _toy_problem(n=40, m=4, seed=0):

@@ -196,12 +196,15 @@ def test_bad_decisions_raise():
 
 # -- vote, Mantegna ---------------------------------------------------------------------
 def test_vote_follows_the_papers_example():
+    # Rows are IoTDs here; the vote takes one row per MEC, hence the transpose.
     scores = np.array([[0.7, 0.8, 0.2], [0.1, 0.4, 0.49], [0.5, 0.2, 0.3], [0.9, 0.9, 0.1]])
-    np.testing.assert_array_equal(vote_decision(scores), [2, 0, 0, 1])
+    np.testing.assert_array_equal(vote_decision(scores.T), [2, 0, 0, 1])
 
 
 def test_mantegna_sigma_u():
     assert mantegna_sigma_u(1.5) == pytest.approx(0.6965745025576967, rel=1e-14)
+    with pytest.raises(ValueError, match="beta"):
+        mantegna_sigma_u(0.0)
 
 
 # -- layouts, streams, observation --------------------------------------------------------

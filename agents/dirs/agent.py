@@ -30,7 +30,8 @@ import torch
 from agents.base import Agent, ProgressFn, TrainResult
 from agents.dirs.core import DIRSLearner
 from agents.dirs.levy import epsilon_search, levy_flight_search
-from agents.dirs.networks import vote
+from agents.dirs.networks import layer_sizes
+from edge_envs.large_scale_mec.model import vote_decision
 
 DEFAULTS: dict[str, Any] = {
     # paper 003, section V-A
@@ -112,11 +113,8 @@ class DIRSAgent(Agent):
         super().__init__(env, seed=seed, hidden=hidden, **config)
         self.params = env.unwrapped.params
         self.n_iotd, self.n_mec = self.params.n_iotd, self.params.n_mec
-        if hidden is None:
-            layers = tuple(self.params.dnn_layers)
-        else:
-            layers = (self.n_iotd, *(int(h) for h in hidden), self.n_iotd)
-        self.layers = layers
+        # ``hidden=None``: the paper's sizes for (N, M), or the scaled rule (default_hidden).
+        self.layers = layer_sizes(self.n_iotd, self.n_mec, hidden)
         self.options = {**DEFAULTS, **config}
         self.seed = int(seed)
         self.learner = self._new_learner(self.seed)
@@ -143,7 +141,7 @@ class DIRSAgent(Agent):
         """The agents' outputs, the vote, then each MEC's capacity rules: ``admission`` trims
         an overloaded MEC, ``fill`` lets a MEC with spare capacity take local IoTDs."""
         scores = self.learner.scores(self.features(observation))
-        decision = vote(scores)
+        decision = vote_decision(scores)
         if not (self.options["admission"] or self.options["fill"]):
             return decision
         from edge_envs.large_scale_mec.baselines import (

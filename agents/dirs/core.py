@@ -14,8 +14,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from agents.dirs.networks import AgentEnsemble, decision_to_labels, vote
+from agents.dirs.networks import AgentEnsemble, decision_to_labels
 from agents.dirs.replay import PrioritisedReplay
+from edge_envs.large_scale_mec.model import vote_decision
 
 
 @dataclass
@@ -72,7 +73,7 @@ class DIRSLearner:
 
     def decide(self, features: np.ndarray) -> np.ndarray:
         """The ensemble decision ``a^e``: every agent's outputs, then the vote."""
-        return vote(self.scores(features))
+        return vote_decision(self.scores(features))
 
     def _standardise(self, x: torch.Tensor) -> torch.Tensor:
         return (x - self.input_mean) / self.input_std
@@ -138,7 +139,7 @@ class DIRSLearner:
         labels = decision_to_labels(decisions, self.n_mec)
         return {
             "binary": float(((scores > 0.5) == (labels > 0.5)).mean()),
-            "decision": float((vote(scores) == np.asarray(decisions)).mean()),
+            "decision": float((vote_decision(scores) == np.asarray(decisions)).mean()),
         }
 
     # -- persistence ------------------------------------------------------------------

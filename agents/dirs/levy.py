@@ -4,7 +4,9 @@ The Lévy steps follow Mantegna's method as written in paper 004 (eqs. 20-22): a
 ``d = u / |v|^(1/beta)`` with ``u ~ N(0, sigma_u^2)``, ``v ~ N(0, 1)`` and
 
     sigma_u = [Gamma(1 + beta) sin(pi beta / 2)
-               / (Gamma((1 + beta) / 2) beta 2^((beta - 1) / 2))]^(1/beta).
+               / (Gamma((1 + beta) / 2) beta 2^((beta - 1) / 2))]^(1/beta),
+
+drawn by the env model's ``mantegna_steps`` (which also draws the ``levy`` IoTD layouts).
 
 The search works on the integer part of the solution ``x = [a, f, p]`` (eq. 19): the
 continuous part (computing share and transmission power) is not searched but solved exactly
@@ -17,28 +19,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from math import gamma as gamma_fn
-from math import pi, sin
 
 import numpy as np
 
+from edge_envs.large_scale_mec.model import mantegna_steps
+
 EvaluateFn = Callable[[np.ndarray], np.ndarray]
-
-
-def mantegna_sigma_u(beta: float) -> float:
-    """Standard deviation of ``u`` in Mantegna's method (eq. 22 of paper 004)."""
-    if not 0.0 < beta <= 2.0:
-        raise ValueError(f"beta must be in (0, 2], got {beta}")
-    num = gamma_fn(1.0 + beta) * sin(pi * beta / 2.0)
-    den = gamma_fn((1.0 + beta) / 2.0) * beta * 2.0 ** ((beta - 1.0) / 2.0)
-    return float((num / den) ** (1.0 / beta))
-
-
-def levy_steps(rng: np.random.Generator, beta: float, size) -> np.ndarray:
-    """Symmetric Lévy-stable steps by Mantegna's method (eqs. 20-21 of paper 004)."""
-    u = rng.normal(0.0, mantegna_sigma_u(beta), size)
-    v = rng.normal(0.0, 1.0, size)
-    return u / np.abs(v) ** (1.0 / beta)
 
 
 def auto_step_scale(n_iotds: int, beta: float) -> float:
@@ -150,7 +136,7 @@ def levy_flight_search(
 
     def propose(g: int, parents: np.ndarray) -> np.ndarray:
         weight = 2.0 - 2.0 * g / generations
-        steps = weight * eta * np.abs(levy_steps(rng, beta, parents.shape))
+        steps = weight * eta * np.abs(mantegna_steps(rng, beta, parents.shape))
         mutate = steps > normalised_gain(h, parents)
         cross = steps > threshold
         change = mutate & cross
@@ -179,7 +165,7 @@ def classic_levy_search(
     fitness = np.asarray(evaluate(parents), dtype=np.float64)
 
     def propose(g: int, parents: np.ndarray) -> np.ndarray:
-        moved = parents + step_scale * levy_steps(rng, beta, parents.shape)
+        moved = parents + step_scale * mantegna_steps(rng, beta, parents.shape)
         return np.clip(np.rint(moved), 0, n_servers).astype(np.int64)
 
     return _greedy_selection(parents, fitness, parents.shape[0], generations, propose, evaluate)

@@ -1,10 +1,12 @@
-"""The M per-MEC agent networks of DIRS and the paper's vote (paper 003, sec. IV-C).
+"""The M per-MEC agent networks of DIRS and their sizes (paper 003, sec. IV-C and V).
 
 Agent ``j`` is a fully connected network ``h_j (N gains) -> N sigmoid outputs``, the
 probability that IoTD ``i`` offloads to MEC ``j`` (layer sizes 30-80-60-30, 180-260-200-180,
-200-300-250-200 in section V). The M networks are independent (own weights, own inputs); they
-are stored as stacked weight tensors ``(M, in, out)`` so one batched matrix product runs all
-of them at once, which is the same computation as M separate networks.
+200-300-250-200 in section V; :func:`default_hidden`). The M networks are independent (own
+weights, own inputs); they are stored as stacked weight tensors ``(M, in, out)`` so one batched
+matrix product runs all of them at once, which is the same computation as M separate networks.
+The agents' outputs are combined by the env's vote (``edge_envs.large_scale_mec.model.
+vote_decision``).
 
 Addition to the paper (``gain_skip=True``, see docs/agents/dirs.md): a per-agent diagonal
 skip connection ``w_j * x_ij + b_j`` from input ``i`` to output ``i``. With the layouts
@@ -20,6 +22,41 @@ import math
 import numpy as np
 import torch
 from torch import nn
+
+PAPER_HIDDEN: dict[tuple[int, int], tuple[int, ...]] = {
+    (30, 2): (80, 60),
+    (180, 8): (260, 200),
+    (200, 10): (300, 250),
+}
+"""Hidden layer sizes of section V of paper 003 by system size ``(N, M)``: 30-80-60-30 for
+2 MECs x 30 IoTDs, 180-260-200-180 for 8 x 180 and 200-300-250-200 for 10 x 200."""
+
+
+def default_hidden(n_iotd: int, n_mec: int) -> tuple[int, ...]:
+    """Hidden layer sizes of one DIRS (or MADDPG actor) network for ``N`` IoTDs, ``M`` MECs.
+
+    The paper's sizes (:data:`PAPER_HIDDEN`) at its three system sizes; at any other size
+    (the sweeps of Fig. 7 and of paper 004's Figs. 9/10) the 30-80-60-30 network scaled with
+    ``N``: ``(ceil(8N/3), 2N)``.
+    """
+    paper = PAPER_HIDDEN.get((int(n_iotd), int(n_mec)))
+    if paper is not None:
+        return paper
+    return (math.ceil(8 * n_iotd / 3), 2 * n_iotd)
+
+
+def layer_sizes(
+    n_iotd: int, n_mec: int, hidden: tuple[int, ...] | None = None
+) -> tuple[int, ...]:
+    """``(N, *hidden, N)``: the given hidden sizes, or :func:`default_hidden` for ``None``."""
+    if hidden is None:
+        hidden = default_hidden(n_iotd, n_mec)
+    sizes = tuple(int(h) for h in hidden)
+    if not sizes or min(sizes) < 1:
+        raise ValueError(f"hidden must be a non-empty tuple of positive ints or None, "
+                         f"got {hidden!r}")
+    return (int(n_iotd), *sizes, int(n_iotd))
+
 
 SKIP_SCALE = 5.0
 """The skip weight multiplies ``5 x`` so that Adam (steps of about ``lr``) moves the skip
@@ -70,18 +107,6 @@ class AgentEnsemble(nn.Module):
         if self.gain_skip:
             total = total + (self.skip_weight.pow(2) + self.skip_bias.pow(2)).sum(dim=1)
         return total
-
-
-def vote(scores: np.ndarray) -> np.ndarray:
-    """The paper's maximum vote (sec. IV-C (5)): ``(..., M, N)`` scores -> ``(..., N)`` decisions.
-
-    IoTD ``i`` goes to the MEC with the highest score (``1..M``) if that score exceeds 0.5,
-    else runs locally (0). Ties go to the lowest MEC index; a score of exactly 0.5 is local.
-    """
-    s = np.asarray(scores)
-    best = np.argmax(s, axis=-2)
-    top = np.take_along_axis(s, np.expand_dims(best, -2), axis=-2).squeeze(-2)
-    return np.where(top > 0.5, best + 1, 0).astype(np.int64)
 
 
 def decision_to_labels(decision: np.ndarray, n_agents: int) -> np.ndarray:

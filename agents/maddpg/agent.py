@@ -27,7 +27,8 @@ from torch import nn
 
 from agents.base import Agent, ProgressFn, TrainResult
 from agents.dirs.agent import gain_features
-from agents.dirs.networks import AgentEnsemble, vote
+from agents.dirs.networks import AgentEnsemble, layer_sizes
+from edge_envs.large_scale_mec.model import vote_decision
 
 DEFAULTS: dict[str, Any] = {
     "actor_lr": 1e-4,
@@ -39,7 +40,7 @@ DEFAULTS: dict[str, Any] = {
     "warmup": 256,
     "noise_std": 0.1,
     "critic_hidden": (256, 128),
-    "actor_hidden": None,  # None = the DIRS layer sizes of the scenario (params.dnn_layers)
+    "actor_hidden": None,  # None = the DIRS sizes for (N, M) (agents.dirs.networks.default_hidden)
 }
 
 
@@ -71,9 +72,7 @@ class MADDPGAgent(Agent):
         params = env.unwrapped.params
         self.n_iotd, self.n_mec = params.n_iotd, params.n_mec
         self.options = {**DEFAULTS, **config}
-        hidden = self.options["actor_hidden"]
-        self.layers = (tuple(params.dnn_layers) if hidden is None
-                       else (self.n_iotd, *hidden, self.n_iotd))
+        self.layers = layer_sizes(self.n_iotd, self.n_mec, self.options["actor_hidden"])
         self.seed = int(seed)
         self._build(self.seed)
 
@@ -98,7 +97,7 @@ class MADDPGAgent(Agent):
         threads = torch.get_num_threads()
         torch.set_num_threads(1)
         try:
-            return vote(self._scores(gain_features(obs, self.n_iotd, self.n_mec)))
+            return vote_decision(self._scores(gain_features(obs, self.n_iotd, self.n_mec)))
         finally:
             torch.set_num_threads(threads)
 
@@ -138,7 +137,7 @@ class MADDPGAgent(Agent):
             else:
                 scores = self._scores(x) + rng.normal(0.0, o["noise_std"], shape)
                 scores = np.clip(scores, 0.0, 1.0).astype(np.float32)
-            obs, reward, terminated, truncated, _ = env.step(vote(scores))
+            obs, reward, terminated, truncated, _ = env.step(vote_decision(scores))
             k = step % cap
             buf_x[k], buf_s[k], buf_r[k] = x, scores, reward
             buf_x2[k] = gain_features(obs, self.n_iotd, self.n_mec)

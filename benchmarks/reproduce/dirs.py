@@ -189,9 +189,10 @@ def _pretrained(p, x, d, lam: float):
 
     from agents.dirs.agent import DEFAULTS
     from agents.dirs.core import DIRSLearner
+    from agents.dirs.networks import layer_sizes
 
     torch.manual_seed(0)
-    learner = DIRSLearner(p.n_mec, p.dnn_layers, lambda1=lam, lr=DEFAULTS["lr"],
+    learner = DIRSLearner(p.n_mec, layer_sizes(p.n_iotd, p.n_mec), lambda1=lam, lr=DEFAULTS["lr"],
                           buffer_size=max(len(x), 1))
     for xi, di in zip(x, d, strict=True):
         learner.replay.add(xi, di, demo=True)

@@ -41,25 +41,10 @@ SYSTEM = System(
 )
 
 
-def __getattr__(name: str):
-    # The Gymnasium shell and the model are imported on first use only.
-    if name == "EdgeClusterEnv":
-        from edge_envs.edge_cluster.gym_env import EdgeClusterEnv
-
-        return EdgeClusterEnv
-    if name == "EdgeClusterModel":
-        from edge_envs.edge_cluster.model import EdgeClusterModel
-
-        return EdgeClusterModel
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 __all__ = [
     "DEFAULT_SCENARIO",
     "QUICK_SCENARIO",
     "SCENARIOS",
     "SYSTEM",
-    "EdgeClusterEnv",
-    "EdgeClusterModel",
     "EdgeClusterParams",
 ]

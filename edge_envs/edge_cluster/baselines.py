@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from edge_envs.core.arrays import squared_distances
 from edge_envs.edge_cluster.model import (
     N_ACTIONS,
     STAY,
@@ -26,7 +27,6 @@ from edge_envs.edge_cluster.model import (
     one_core_actions,
     score_candidates,
     sensing_nodes,
-    squared_distances,
     unique_rows,
 )
 

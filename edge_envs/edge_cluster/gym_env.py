@@ -19,6 +19,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from edge_envs.core.arrays import read_only
 from edge_envs.core.env_base import EpisodeGuard, check_action, check_render_mode
 from edge_envs.core.seeding import entropy_from, spawn_streams
 from edge_envs.edge_cluster import SYSTEM
@@ -34,12 +35,6 @@ from edge_envs.edge_cluster.params import EdgeClusterParams
 from edge_envs.registry import resolve_scenario
 
 STREAMS = ("layout", "mobility")
-
-
-def _read_only(array: np.ndarray) -> np.ndarray:
-    view = np.asarray(array).view()
-    view.flags.writeable = False
-    return view
 
 
 class EdgeClusterEnv(gym.Env):
@@ -193,39 +188,39 @@ class EdgeClusterEnv(gym.Env):
     # -- read-only state for baselines and references -------------------------------------
     @property
     def node_positions(self) -> np.ndarray:
-        return _read_only(self.model.node_positions)
+        return read_only(self.model.node_positions)
 
     @property
     def server_positions(self) -> np.ndarray:
-        return _read_only(self.model.server_positions)
+        return read_only(self.model.server_positions)
 
     @property
     def vehicle_positions(self) -> np.ndarray:
-        return _read_only(self.model.vehicle_positions)
+        return read_only(self.model.vehicle_positions)
 
     @property
     def next_vehicle_positions(self) -> np.ndarray:
         """Privileged: where the vehicles will be after the next step."""
-        return _read_only(self.model.next_vehicle_positions)
+        return read_only(self.model.next_vehicle_positions)
 
     @property
     def cluster_cores(self) -> np.ndarray:
-        return _read_only(self.model.cores)
+        return read_only(self.model.cores)
 
     @property
     def cluster_weights(self) -> np.ndarray:
-        return _read_only(self.model.weights)
+        return read_only(self.model.weights)
 
     @property
     def cluster_heads(self) -> np.ndarray:
-        return _read_only(self.model.heads)
+        return read_only(self.model.heads)
 
     @property
     def cluster_labels(self) -> np.ndarray:
-        return _read_only(self.model.labels)
+        return read_only(self.model.labels)
 
     @property
     def adjacency(self) -> np.ndarray:
         if self._adjacency_dense is None:
             raise RuntimeError("adjacency is defined after reset()")
-        return _read_only(self._adjacency_dense)
+        return read_only(self._adjacency_dense)

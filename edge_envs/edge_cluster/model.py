@@ -28,6 +28,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
+from edge_envs.core.arrays import squared_distances
 from edge_envs.edge_cluster.mobility import (
     MobilityGenerator,
     RandomDirection,
@@ -92,13 +93,6 @@ def apply_core_actions(
                       np.where(a == EXPAND, params.expand_factor, 1.0))
     new_weights = np.clip(weights * factor, params.weight_min, params.weight_max)
     return new_cores, new_weights
-
-
-def squared_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``(len(a), len(b))`` squared Euclidean distances between two point sets."""
-    dx = a[:, 0, None] - b[None, :, 0]
-    dy = a[:, 1, None] - b[None, :, 1]
-    return dx * dx + dy * dy
 
 
 def select_heads(node_positions: np.ndarray, cores: np.ndarray) -> np.ndarray:

@@ -14,7 +14,14 @@ import numpy as np
 
 from edge_envs.core.env_base import EpisodeGuard, check_action, check_render_mode
 from edge_envs.core.seeding import entropy_from
-from edge_envs.large_scale_mec.model import LargeScaleMECModel, SlotResult, SlotState, vote_decision
+from edge_envs.large_scale_mec.model import (
+    LargeScaleMECModel,
+    SlotResult,
+    SlotState,
+    reward_of,
+    step_info,
+    vote_decision,
+)
 from edge_envs.large_scale_mec.observation import (
     decode_observation,
     encode_observation,
@@ -24,13 +31,6 @@ from edge_envs.large_scale_mec.params import LargeScaleMECParams
 from edge_envs.registry import resolve_scenario
 
 __all__ = ["LargeScaleMECEnv", "decode_observation", "reward_of"]
-
-
-def reward_of(objective: float, params: LargeScaleMECParams) -> float:
-    """``-objective / N`` (``mean_cost``) or ``1 / objective`` (``reciprocal``, the paper's)."""
-    if params.reward == "reciprocal":
-        return 1.0 / objective
-    return -objective / params.n_iotd
 
 
 def _view(arr: np.ndarray | None) -> np.ndarray | None:
@@ -119,15 +119,7 @@ class LargeScaleMECEnv(gym.Env):
         result = self.model.evaluate(
             decision, state, agent_allocation=agent_allocation, check=False
         )
-        info = {
-            "objective": result.objective,
-            "time_s": result.total_time_s,
-            "energy_j": result.total_energy_j,
-            "offload_decision": result.decision,
-            "mec_load": result.mec_load,
-            "n_offloaded": int(p.n_iotd - np.count_nonzero(result.decision == 0)),
-            "slot": self.model.slot,
-        }
+        info = step_info(result, self.model.slot)
         if self.compute_nrr_exact:
             from edge_envs.large_scale_mec.baselines import exact_decision
 
@@ -167,7 +159,7 @@ class LargeScaleMECEnv(gym.Env):
         if p.action_mode == "discrete":
             return action.astype(np.int64), None
         nm = p.n_iotd * p.n_mec
-        decision = vote_decision(action[:nm].reshape(p.n_iotd, p.n_mec))
+        decision = vote_decision(action[:nm].reshape(p.n_iotd, p.n_mec).T)
         if p.allocation != "agent":
             return decision, None
         return decision, (action[nm: nm + p.n_iotd], action[nm + p.n_iotd:])

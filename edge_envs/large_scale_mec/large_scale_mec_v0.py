@@ -6,7 +6,8 @@ scenario (none for the paper's homogeneous tasks), and acts with ``Box(0, 1, (N,
 offloading scores. IoTD ``i`` goes to the MEC with the highest score if it exceeds 0.5, else
 runs locally (paper 003, sec. IV-C (5)). With ``allocation="agent"`` each agent's action is
 ``Box(0, 1, (3N,))``: scores, then compute shares and power fractions used for the IoTDs it
-wins. The reward (shared by all agents) and ``info`` are those of the Gymnasium env.
+wins. The reward (shared by all agents) and ``info`` are those of the Gymnasium env
+(both built by ``model.step_info``).
 ``state()`` returns the Gymnasium observation (all gains), for centralised critics.
 
 Factories: :func:`parallel_env` (parallel API) and :func:`env` (AEC, via ``parallel_to_aec``).
@@ -24,8 +25,13 @@ from pettingzoo.utils.conversions import parallel_to_aec
 
 from edge_envs.core.env_base import check_action, check_render_mode
 from edge_envs.core.seeding import entropy_from
-from edge_envs.large_scale_mec.gym_env import reward_of
-from edge_envs.large_scale_mec.model import LargeScaleMECModel, SlotResult, vote_decision
+from edge_envs.large_scale_mec.model import (
+    LargeScaleMECModel,
+    SlotResult,
+    reward_of,
+    step_info,
+    vote_decision,
+)
 from edge_envs.large_scale_mec.observation import (
     encode_gains,
     encode_observation,
@@ -119,7 +125,7 @@ class LargeScaleMECParallelEnv(ParallelEnv):
             raise ValueError(f"actions missing for agents {missing}")
         acts = np.stack([check_action(self.action_spaces[a], actions[a]) for a in self.agents])
         n = p.n_iotd
-        decision = vote_decision(acts[:, :n].T)
+        decision = vote_decision(acts[:, :n])
         agent_allocation = None
         if p.allocation == "agent":
             owner = np.maximum(decision - 1, 0)
@@ -128,18 +134,11 @@ class LargeScaleMECParallelEnv(ParallelEnv):
         result = self.model.evaluate(decision, agent_allocation=agent_allocation)
         self._last = result
         reward = float(reward_of(result.objective, p))
+        info = step_info(result, self.model.slot)
         self.model.next_slot()
         truncated = self.model.slot >= p.episode_slots
         observations = self._observations()
         agents = list(self.agents)
-        info = {
-            "objective": result.objective,
-            "time_s": result.total_time_s,
-            "energy_j": result.total_energy_j,
-            "offload_decision": result.decision,
-            "mec_load": result.mec_load,
-            "slot": self.model.slot,
-        }
         rewards = {a: reward for a in agents}
         terminations = {a: False for a in agents}
         truncations = {a: bool(truncated) for a in agents}

@@ -24,37 +24,36 @@ import numpy as np
 from scipy.cluster.vq import vq
 from scipy.special import gamma
 
+from edge_envs.core.arrays import read_only, squared_distances
 from edge_envs.core.seeding import spawn_streams
 from edge_envs.large_scale_mec import allocation as alloc
-from edge_envs.large_scale_mec.observation import (
-    DISTANCE_MIN_M,
-    FADING_MAX,
-    FADING_MIN,
-    decode_observation,
-)
 from edge_envs.large_scale_mec.params import MIXED_TYPES, TASK_WEIGHTS, LargeScaleMECParams
 
 STREAMS = ("layout", "fading", "tasks")
 
+FADING_MIN = 1e-6
+"""Small-scale fading ``l_ij ~ Exp(1)`` is clipped to ``[FADING_MIN, FADING_MAX]``: events of
+probability 1e-6 and 1e-13 per draw, clipped so the observation has true finite bounds."""
+FADING_MAX = 30.0
+DISTANCE_MIN_M = 1.0
+"""Distances are floored at 1 m (the reference distance of ``beta0``)."""
+
 __all__ = [
+    "DISTANCE_MIN_M",
+    "FADING_MAX",
+    "FADING_MIN",
     "STREAMS",
     "LargeScaleMECModel",
     "SlotCosts",
     "SlotResult",
     "SlotState",
-    "decode_observation",
     "kmeans_centroids",
     "mantegna_sigma_u",
     "mantegna_steps",
+    "reward_of",
+    "step_info",
     "vote_decision",
 ]
-
-
-def _read_only(values, dtype=np.float64) -> np.ndarray:
-    """A read-only view, so sharing the array never lets a caller change the model."""
-    arr = np.asarray(values, dtype=dtype).view()
-    arr.flags.writeable = False
-    return arr
 
 
 @dataclass(frozen=True, eq=False)
@@ -77,7 +76,7 @@ class SlotState:
 
     def __post_init__(self) -> None:
         for name in ("channel_gain", "task_cycles", "task_bits", "phi_t", "phi_e"):
-            object.__setattr__(self, name, _read_only(getattr(self, name)))
+            object.__setattr__(self, name, read_only(getattr(self, name), np.float64))
         n, m = self.channel_gain.shape
         for name in ("task_cycles", "task_bits", "phi_t", "phi_e"):
             if getattr(self, name).shape != (n,):
@@ -105,7 +104,7 @@ class SlotState:
     @cached_property
     def compute_weights(self) -> np.ndarray:
         """``sqrt(phi_T F)`` of every IoTD (the square-root split's weights)."""
-        return _read_only(alloc.compute_weights(self.task_cycles, self.phi_t))
+        return read_only(alloc.compute_weights(self.task_cycles, self.phi_t))
 
 
 @dataclass(frozen=True, eq=False)
@@ -172,24 +171,35 @@ VOTE_THRESHOLD = 0.5
 
 
 def vote_decision(scores) -> np.ndarray:
-    """The paper's vote (sec. IV-C (5)): IoTD ``i`` goes to the MEC with the highest score
-    if that score exceeds 0.5, else runs locally.
+    """The paper's maximum vote (sec. IV-C (5)): IoTD ``i`` goes to the MEC with the highest
+    score if that score exceeds 0.5, else runs locally.
+
+    The one vote of the suite: the env's ``scores`` action view, the PettingZoo view and the
+    DIRS and MADDPG agents all call it.
 
     Args:
-        scores: ``(N, M)`` scores in ``[0, 1]`` (column ``j`` = agent of MEC ``j``); ties go
-            to the lower MEC index.
+        scores: ``(..., M, N)`` scores in ``[0, 1]``, row ``j`` from the agent of MEC ``j``
+            (leading axes are a batch); ties go to the lowest MEC index, and a top score of
+            exactly 0.5 is local.
 
     Returns:
-        ``(N,)`` int64 decision, 0 = local, ``j + 1`` = MEC ``j``.
+        ``(..., N)`` int64 decisions, 0 = local, ``j + 1`` = MEC ``j``.
     """
     s = np.asarray(scores)
-    best = np.argmax(s, axis=1)
-    top = s[np.arange(s.shape[0]), best]
+    best = np.argmax(s, axis=-2)
+    top = np.take_along_axis(s, best[..., None, :], axis=-2)[..., 0, :]
     return np.where(top > VOTE_THRESHOLD, best + 1, 0).astype(np.int64)
 
 
 def mantegna_sigma_u(beta: float) -> float:
-    """Mantegna's ``sigma_u`` (paper 004, eq. (22)); 0.6965745025576967 at ``beta = 1.5``."""
+    """Mantegna's ``sigma_u`` (paper 004, eq. (22)); 0.6965745025576968 at ``beta = 1.5``.
+
+    ``[Gamma(1 + beta) sin(pi beta / 2) / (Gamma((1 + beta) / 2) beta 2^((beta - 1) / 2))]
+    ^(1/beta)``, with scipy's Gamma (correctly rounded at 2.5, where ``math.gamma`` is one
+    ulp off).
+    """
+    if not 0.0 < beta <= 2.0:
+        raise ValueError(f"beta must be in (0, 2], got {beta}")
     num = gamma(1.0 + beta) * math.sin(math.pi * beta / 2.0)
     den = gamma((1.0 + beta) / 2.0) * beta * 2.0 ** ((beta - 1.0) / 2.0)
     return float((num / den) ** (1.0 / beta))
@@ -197,17 +207,37 @@ def mantegna_sigma_u(beta: float) -> float:
 
 def mantegna_steps(rng: np.random.Generator, beta: float, size) -> np.ndarray:
     """Symmetric Lévy-stable steps ``u / |v|^(1/beta)``, ``u ~ N(0, sigma_u^2)``,
-    ``v ~ N(0, 1)`` (Mantegna's method, paper 004 eqs. (20)-(22))."""
+    ``v ~ N(0, 1)`` (Mantegna's method, paper 004 eqs. (20)-(22)).
+
+    The ``levy`` IoTD layout draws its positions with them, and the DIRS agent's Lévy flight
+    search (``agents/dirs/levy.py``) its mutation steps.
+    """
     u = rng.normal(0.0, mantegna_sigma_u(beta), size)
     v = rng.normal(0.0, 1.0, size)
     return u / np.abs(v) ** (1.0 / beta)
 
 
-def _sq_dist(points: np.ndarray, centres: np.ndarray) -> np.ndarray:
-    """``(n, k)`` squared distances, coordinate by coordinate (no BLAS: bit-reproducible)."""
-    dx = points[:, 0, None] - centres[None, :, 0]
-    dy = points[:, 1, None] - centres[None, :, 1]
-    return dx * dx + dy * dy
+def reward_of(objective: float, params: LargeScaleMECParams) -> float:
+    """``-objective / N`` (``mean_cost``) or ``1 / objective`` (``reciprocal``, the paper's)."""
+    if params.reward == "reciprocal":
+        return 1.0 / objective
+    return -objective / params.n_iotd
+
+
+def step_info(result: SlotResult, slot: int) -> dict:
+    """The ``info`` of one step, the same in the Gymnasium and the PettingZoo view.
+
+    ``slot`` is the index of the slot the step decided (0 for the first step of an episode).
+    """
+    return {
+        "objective": result.objective,
+        "time_s": result.total_time_s,
+        "energy_j": result.total_energy_j,
+        "offload_decision": result.decision,
+        "mec_load": result.mec_load,
+        "n_offloaded": int(np.count_nonzero(result.decision)),
+        "slot": slot,
+    }
 
 
 def kmeans_centroids(
@@ -227,7 +257,7 @@ def kmeans_centroids(
     trials = 2 + int(math.log(k))
     centres = np.empty((k, 2))
     centres[0] = pts[rng.integers(n)]
-    closest = _sq_dist(pts, centres[:1])[:, 0]
+    closest = squared_distances(pts, centres[:1])[:, 0]
     for c in range(1, k):
         total = closest.sum()
         if total > 0.0:
@@ -235,7 +265,7 @@ def kmeans_centroids(
             picks = np.minimum(picks, n - 1)
         else:  # every point already sits on a centre (duplicates)
             picks = rng.integers(0, n, trials)
-        cand = np.minimum(closest[None, :], _sq_dist(pts, pts[picks]).T)
+        cand = np.minimum(closest[None, :], squared_distances(pts, pts[picks]).T)
         best = int(np.argmin(cand.sum(axis=1)))
         centres[c] = pts[picks[best]]
         closest = cand[best]
@@ -271,8 +301,8 @@ class LargeScaleMECModel:
 
     def __init__(self, params: LargeScaleMECParams) -> None:
         self.params = params
-        self.f_max_hz = _read_only(params.f_max_per_mec)
-        self.inv_f_max = _read_only(1.0 / self.f_max_hz)
+        self.f_max_hz = read_only(params.f_max_per_mec)
+        self.inv_f_max = read_only(1.0 / self.f_max_hz)
         self.local_energy_per_cycle_j = params.kappa * params.f_local_hz ** (
             params.cpu_exponent - 1.0
         )
@@ -286,8 +316,8 @@ class LargeScaleMECModel:
         self._gain_scale: np.ndarray | None = None
         self._phi_t: np.ndarray | None = None
         self._phi_e: np.ndarray | None = None
-        self._fixed_cycles = _read_only(np.full(params.n_iotd, float(params.task_cycles)))
-        self._fixed_bits = _read_only(np.full(params.n_iotd, float(params.task_bits)))
+        self._fixed_cycles = read_only(np.full(params.n_iotd, float(params.task_cycles)))
+        self._fixed_bits = read_only(np.full(params.n_iotd, float(params.task_bits)))
         self._fixed_weights: np.ndarray | None = None
         self._costs_for: SlotState | None = None
         self._costs: SlotCosts | None = None
@@ -298,13 +328,14 @@ class LargeScaleMECModel:
         p = self.params
         self._streams = spawn_streams(entropy, STREAMS)
         layout = self._streams["layout"]
-        self.iotd_positions = _read_only(self._draw_iotd_positions(layout))
+        self.iotd_positions = read_only(self._draw_iotd_positions(layout))
         if p.mec_positions is not None:
-            self.mec_positions = _read_only(p.mec_positions)
+            self.mec_positions = read_only(p.mec_positions)
         else:
-            self.mec_positions = _read_only(self._kmeans(self.iotd_positions, layout))
-        d2 = np.maximum(_sq_dist(self.iotd_positions, self.mec_positions), DISTANCE_MIN_M**2)
-        self._gain_scale = _read_only(p.beta0 / d2)
+            self.mec_positions = read_only(self._kmeans(self.iotd_positions, layout))
+        d2 = squared_distances(self.iotd_positions, self.mec_positions)
+        d2 = np.maximum(d2, DISTANCE_MIN_M**2)
+        self._gain_scale = read_only(p.beta0 / d2)
         self._draw_task_types(self._streams["tasks"])
         self.slot = -1
         return self.next_slot()
@@ -322,8 +353,8 @@ class LargeScaleMECModel:
         weights = self._fixed_weights
         if p.heterogeneous:
             tasks = self._streams["tasks"]
-            cycles = _read_only(tasks.uniform(*p.task_cycles_range, size=p.n_iotd))
-            bits = _read_only(tasks.uniform(*p.task_bits_range, size=p.n_iotd))
+            cycles = read_only(tasks.uniform(*p.task_cycles_range, size=p.n_iotd))
+            bits = read_only(tasks.uniform(*p.task_bits_range, size=p.n_iotd))
             weights = None
         else:
             cycles, bits = self._fixed_cycles, self._fixed_bits
@@ -351,23 +382,19 @@ class LargeScaleMECModel:
         if p.task_type == "mixed":
             kinds = rng.integers(0, len(MIXED_TYPES), p.n_iotd)
             table = np.array([TASK_WEIGHTS[k] for k in MIXED_TYPES])
-            self._phi_t = _read_only(table[kinds, 0])
-            self._phi_e = _read_only(table[kinds, 1])
+            self._phi_t = read_only(table[kinds, 0])
+            self._phi_e = read_only(table[kinds, 1])
         else:
             wt, we = TASK_WEIGHTS[p.task_type]
-            self._phi_t = _read_only(np.full(p.n_iotd, wt))
-            self._phi_e = _read_only(np.full(p.n_iotd, we))
-        self._fixed_weights = _read_only(alloc.compute_weights(self._fixed_cycles, self._phi_t))
+            self._phi_t = read_only(np.full(p.n_iotd, wt))
+            self._phi_e = read_only(np.full(p.n_iotd, we))
+        self._fixed_weights = read_only(alloc.compute_weights(self._fixed_cycles, self._phi_t))
 
     # -- costs ----------------------------------------------------------------------
     def local_time_energy(self, task_cycles) -> tuple[np.ndarray, np.ndarray]:
         """Local time ``F / f0`` and energy ``kappa f0^v F / f0`` (eqs. (8), (9))."""
         cycles = np.asarray(task_cycles, dtype=np.float64)
         return cycles * self._inv_f_local, cycles * self.local_energy_per_cycle_j
-
-    def decode(self, observation) -> SlotState:
-        """The slot state an observation encodes (see ``observation.decode_observation``)."""
-        return decode_observation(observation, self.params)
 
     def slot_costs(self, state: SlotState | None = None) -> SlotCosts:
         """Cost terms of every IoTD and pair under the exact allocation (cached per state)."""
@@ -386,9 +413,9 @@ class LargeScaleMECModel:
         table[:, 0] = local
         table[:, 1:] = tx_cost
         costs = SlotCosts(
-            local_cost=_read_only(local), tx_cost=_read_only(tx_cost),
-            tx_power_w=_read_only(tx_power), weights=state.compute_weights,
-            cost_table=_read_only(table),
+            local_cost=read_only(local), tx_cost=read_only(tx_cost),
+            tx_power_w=read_only(tx_power), weights=state.compute_weights,
+            cost_table=read_only(table),
         )
         self._costs_for, self._costs = state, costs
         return costs

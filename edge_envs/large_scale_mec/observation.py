@@ -13,7 +13,8 @@ Layout of the flat ``float32`` vector (all entries in ``[0, 1]``):
 ``float32`` rounding (relative error of the gains about 2e-6), so solvers that work from the
 observation see the true instance up to that rounding.
 
-Plain numpy (no Gymnasium import): the model layer, agents and tests share it.
+Plain numpy (no Gymnasium import): the model layer, agents and tests share it. It imports the
+model (its constants and :class:`SlotState`); the model never imports it.
 """
 
 from __future__ import annotations
@@ -22,14 +23,8 @@ import math
 
 import numpy as np
 
+from edge_envs.large_scale_mec.model import DISTANCE_MIN_M, FADING_MAX, FADING_MIN, SlotState
 from edge_envs.large_scale_mec.params import TASK_WEIGHTS, LargeScaleMECParams
-
-FADING_MIN = 1e-6
-"""Small-scale fading ``l_ij ~ Exp(1)`` is clipped to ``[FADING_MIN, FADING_MAX]``: events of
-probability 1e-6 and 1e-13 per draw, clipped so the observation has true finite bounds."""
-FADING_MAX = 30.0
-DISTANCE_MIN_M = 1.0
-"""Distances are floored at 1 m (the reference distance of ``beta0``)."""
 
 
 def gain_log10_bounds(params: LargeScaleMECParams) -> tuple[float, float]:
@@ -88,14 +83,12 @@ def encode_observation(state, params: LargeScaleMECParams) -> np.ndarray:
     return np.concatenate([gains, task_features(state, params)])
 
 
-def decode_observation(observation, params: LargeScaleMECParams):
+def decode_observation(observation, params: LargeScaleMECParams) -> SlotState:
     """The :class:`~edge_envs.large_scale_mec.model.SlotState` an observation encodes.
 
     Channel gains come back to about 2e-6 relative (``float32`` rounding); task sizes and
     weights are read from the task entries, or from ``params`` when the scenario has none.
     """
-    from edge_envs.large_scale_mec.model import SlotState
-
     obs = np.asarray(observation, dtype=np.float64).reshape(-1)
     n, m = params.n_iotd, params.n_mec
     if obs.size != observation_size(params):

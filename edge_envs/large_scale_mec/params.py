@@ -11,7 +11,6 @@ are in kB with 1 kB = 1000 bytes = 8000 bits (:data:`BITS_PER_KB`), so 100 kB = 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -77,9 +76,9 @@ class LargeScaleMECParams:
             ``equal`` (equal compute share, full power) or ``agent`` (the action carries them).
         action_mode: ``discrete`` = ``MultiDiscrete([M + 1] * N)``; ``scores`` =
             ``Box(0, 1, (N * M,))`` offloading scores combined by the paper's vote.
-        agent_hidden: hidden layer sizes of the DIRS agent networks between the ``N`` inputs
-            and the ``N`` outputs (30-80-60-30 means ``(80, 60)``); ``None`` = scaled from the
-            2x30 network (see :attr:`dnn_layers`). Informational for the DIRS agent.
+
+    The agents' network sizes are not scenario parameters: the DIRS and MADDPG agents derive
+    them from ``(N, M)`` (``agents.dirs.networks.default_hidden``).
     """
 
     n_iotd: int = 200
@@ -107,7 +106,6 @@ class LargeScaleMECParams:
     reward: str = "mean_cost"
     allocation: str = "exact"
     action_mode: str = "discrete"
-    agent_hidden: tuple[int, ...] | None = None
 
     def __post_init__(self) -> None:
         check_int("n_iotd", self.n_iotd, 1, 100_000)
@@ -149,7 +147,6 @@ class LargeScaleMECParams:
                 f"n_iotd must be >= n_mec ({self.n_mec}) when mec_positions is None (k-means "
                 f"needs a point per cluster), got {self.n_iotd}"
             )
-        self._check_hidden()
 
     # -- validation helpers -----------------------------------------------------------
     def _check_mec_positions(self) -> None:
@@ -192,16 +189,6 @@ class LargeScaleMECParams:
         else:
             check_float("f_max_hz", value, 0.0, 1e15, low_inclusive=False)
 
-    def _check_hidden(self) -> None:
-        if self.agent_hidden is None:
-            return
-        if not isinstance(self.agent_hidden, Sequence) or not self.agent_hidden:
-            raise ValueError(f"agent_hidden must be a non-empty tuple of ints or None, "
-                             f"got {self.agent_hidden!r}")
-        for k, n in enumerate(self.agent_hidden):
-            check_int(f"agent_hidden[{k}]", n, 1, 100_000)
-        object.__setattr__(self, "agent_hidden", tuple(int(n) for n in self.agent_hidden))
-
     # -- derived values -----------------------------------------------------------------
     @property
     def f_max_per_mec(self) -> tuple[float, ...]:
@@ -214,26 +201,13 @@ class LargeScaleMECParams:
     def layout_scale_m(self) -> float:
         return self.area_m / 6.0 if self.position_scale_m is None else float(self.position_scale_m)
 
-    @property
-    def dnn_layers(self) -> tuple[int, ...]:
-        """Layer sizes of one DIRS agent: ``(N, *hidden, N)``.
-
-        Without ``agent_hidden`` the hidden sizes scale the 2x30 network 30-80-60-30:
-        ``(ceil(8N/3), 2N)``.
-        """
-        hidden = self.agent_hidden
-        if hidden is None:
-            hidden = (math.ceil(8 * self.n_iotd / 3), 2 * self.n_iotd)
-        return (self.n_iotd, *hidden, self.n_iotd)
-
 
 def _scenarios() -> dict[str, LargeScaleMECParams]:
     two = LargeScaleMECParams(
         n_iotd=30, n_mec=2, mec_positions=((10.0, 10.0), (40.0, 40.0)), f_max_hz=15e9,
-        agent_hidden=(80, 60),
     )
-    eight = LargeScaleMECParams(n_iotd=180, n_mec=8, f_max_hz=10e9, agent_hidden=(260, 200))
-    ten = LargeScaleMECParams(n_iotd=200, n_mec=10, f_max_hz=10e9, agent_hidden=(300, 250))
+    eight = LargeScaleMECParams(n_iotd=180, n_mec=8, f_max_hz=10e9)
+    ten = LargeScaleMECParams(n_iotd=200, n_mec=10, f_max_hz=10e9)
     out = {"dirs-2x30": two, "dirs-8x180": eight, "dirs-10x200": ten}
     # Fig. 6 of paper 003: task types at 8 MECs x 180 IoTDs.
     out["dirs-8x180-time-sensitive"] = replace(eight, task_type="time-sensitive")
@@ -252,12 +226,10 @@ def _scenarios() -> dict[str, LargeScaleMECParams]:
     # with paper 003's 15e9 capacity). Fig. 9: N = 10..100 with the two servers at
     # (10, 10) and (40, 40); Fig. 10: M = 2..10 with N = 30 (k-means servers beyond M = 2).
     for n in range(10, 101, 10):
-        out[f"sweep-iotd-{n}"] = replace(two, n_iotd=n, agent_hidden=None)
+        out[f"sweep-iotd-{n}"] = replace(two, n_iotd=n)
     for m in range(2, 11):
         positions = two.mec_positions if m == 2 else None
-        out[f"sweep-mec-{m}"] = replace(
-            two, n_mec=m, mec_positions=positions, agent_hidden=None
-        )
+        out[f"sweep-mec-{m}"] = replace(two, n_mec=m, mec_positions=positions)
     return out
 
 
