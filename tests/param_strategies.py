@@ -101,7 +101,40 @@ def large_scale_mec_overrides(draw) -> dict:
     }
 
 
+@st.composite
+def single_cell_mec_overrides(draw) -> dict:
+    def pair(low: float, high: float) -> tuple[float, float]:
+        first = draw(_floats(low, high))
+        return first, first * draw(_floats(1.0, 4.0))
+
+    n_servers = draw(st.integers(1, 6))
+    speeds = draw(st.none() | st.lists(_floats(1e8, 5e10), min_size=n_servers,
+                                       max_size=n_servers).map(tuple))
+    return {
+        "n_users": draw(st.integers(1, 12)),
+        "n_servers": n_servers,
+        "slot_s": draw(_floats(1e-3, 10.0)),
+        "episode_slots": draw(st.integers(1, 8)),
+        "task_bits_range": pair(1e3, 1e8),
+        "task_cycles_range": pair(1e6, 1e11),
+        "server_speed_range_hz": pair(1e8, 5e10),
+        "server_speeds_hz": speeds,
+        "local_speed_range_hz": pair(1e7, 5e9),
+        "bandwidth_hz": draw(_floats(1e3, 1e9)),
+        "tx_power_w": draw(_floats(1e-3, 10.0)),
+        "noise_dbm_per_hz": draw(_floats(-250.0, -50.0)),
+        "distance_range_m": pair(1.0, 2e4),
+        "path_loss_intercept_db": draw(_floats(0.0, 300.0)),
+        "path_loss_slope_db": draw(_floats(0.0, 100.0)),
+        "rayleigh_fading": draw(st.booleans()),
+        "forward_rate_bps": draw(_floats(1e3, 1e12)),
+        "w1": draw(_floats(0.0, 100.0)),
+        "w2": draw(_floats(0.0, 100.0)),
+    }
+
+
 PARAM_STRATEGIES = {
     "EdgeCluster-v0": edge_cluster_overrides(),
     "LargeScaleMEC-v0": large_scale_mec_overrides(),
+    "SingleCellMEC-v0": single_cell_mec_overrides(),
 }
