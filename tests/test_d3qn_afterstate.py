@@ -86,7 +86,7 @@ def test_one_core_outcomes_score_other_data_on_the_same_candidates():
 
 def test_eq6_afterstates_rescore_each_predicted_position():
     env, obs = midway_env()
-    u, lay, p = env.unwrapped, env.unwrapped.observation_layout, env.unwrapped.params
+    u, p = env.unwrapped, env.unwrapped.params
     agent = LD3QNAgent(env, network="afterstate", lstm_updates=5)
     agent.predictor = MotionPredictor()
     agent.predictor.displacement_m[:] = np.array([[0, 4], [0, -4], [-4, 0], [4, 0], [3, 3],
@@ -94,11 +94,11 @@ def test_eq6_afterstates_rescore_each_predicted_position():
     agent.begin_episode(env)
     pos = np.array(u.vehicle_positions[0])
     states = agent.predicted_states(obs, pos)
-    feats = agent._candidate_features(states, agent.controller, states[:, lay.node_data])
+    feats = agent.net.predicted_inputs(states, agent.controller)
     f = feature_slices(p)
     stay = MOTIONS.index("stay")
     np.testing.assert_allclose(feats[stay][:, :f["vehicle_xy"].start],
-                               agent._inputs(obs, agent.controller)[:, :f["vehicle_xy"].start],
+                               agent.net.inputs(obs, agent.controller)[:, :f["vehicle_xy"].start],
                                atol=1e-5)
     for k, disp in enumerate(agent.predictor.displacement_m):
         new_pos = np.clip(pos + disp, 0.0, p.area_m)
@@ -137,8 +137,8 @@ def test_afterstate_picks_the_best_candidate_by_its_q_values():
     env, obs = midway_env()
     agent = D3QNAgent(env, network="afterstate")
     agent.begin_episode(env)
-    x = agent._inputs(obs, agent.controller)
+    x = agent.net.inputs(obs, agent.controller)
     with torch.no_grad():
-        q = agent.q(torch.as_tensor(x)).numpy()
+        q = agent.net.q(torch.as_tensor(x)).numpy()
     assert q.shape == (7 * env.unwrapped.params.n_servers,)
     assert agent.act(obs) == int(q.argmax())

@@ -6,6 +6,7 @@ import gymnasium as gym
 import numpy as np
 import pytest
 
+from agents.d3qn.afterstate import AfterstateQNetworks
 from agents.d3qn.agent import D3QNAgent, LD3QNAgent, LLD3QNAgent
 from agents.registry import make_agent, resolve_agent
 from edge_envs.edge_cluster.gym_env import EdgeClusterEnv
@@ -24,7 +25,8 @@ def test_declared_in_registry():
         assert spec.kind == "paper" and spec.envs == ("EdgeCluster-v0",)
     spec = resolve_agent("d3qn", "EdgeCluster-v0")
     agent = make_agent("d3qn", small_env(**spec.env_kwargs_for("EdgeCluster-v0")))
-    assert isinstance(agent, D3QNAgent) and agent.learns and agent.afterstate
+    assert isinstance(agent, D3QNAgent) and agent.learns
+    assert isinstance(agent.net, AfterstateQNetworks)
 
 
 def test_single_action_mode_reads_the_outputs_as_one_head():

@@ -7,7 +7,8 @@ import pytest
 import torch
 
 from agents.d3qn.agent import epsilon_at
-from agents.d3qn.network import DuelingQNetwork, double_dqn_target, dueling_aggregate
+from agents.d3qn.dueling import DuelingQNetwork, dueling_aggregate
+from agents.d3qn.network import double_dqn_target
 from agents.d3qn.replay import ReplayBuffer
 
 

@@ -31,13 +31,17 @@ Network: ``network="dueling"`` is the paper's (Table 2: ``n x 7`` Q-values from 
 one-core moves from what it would produce, as the controller would cluster and score it
 with the vehicles where they are now (:mod:`agents.d3qn.afterstate`): one shared network,
 the same double-DQN target, replay, exploration and validation. For L/LL-D3QN, eq. 6 takes
-the expected Q over the candidates re-scored for each predicted vehicle position.
+the expected Q over the candidates re-scored for each predicted vehicle position. Each
+network type is a :class:`agents.d3qn.network.QNetworks` (``self.net``) that owns what
+differs (inputs, replay encoding, Q of the taken actions and of the next states, eq. 6's
+inputs), so ``train`` reads the same for both. Hyper-parameters: :class:`D3QNConfig`.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import asdict, replace
 from typing import Any, ClassVar
 
 import gymnasium as gym
@@ -46,17 +50,14 @@ import torch
 import torch.nn.functional as F
 
 from agents.base import Agent, ProgressFn, TrainResult
-from agents.d3qn.afterstate import AfterstateQNetwork, candidate_features, feature_size
-from agents.d3qn.expected import expected_q_action
+from agents.d3qn.config import NETWORKS, D3QNConfig
 from agents.d3qn.mobility import LSTMTraceGenerator, OwnStream
-from agents.d3qn.network import DuelingQNetwork, double_dqn_target
 from agents.d3qn.predictor import MotionPredictor, discretise, train_on_warehouse
-from agents.d3qn.replay import NStepAccumulator, ReplayBuffer
+from agents.d3qn.replay import NStepAccumulator
+from agents.evaluation import evaluate
 from edge_envs.edge_cluster.model import balance_factors
 from edge_envs.edge_cluster.observation import shares
 
-EXPLORATION = ("independent", "one-core")
-NETWORKS = ("dueling", "afterstate")
 # Seed offset of the validation episodes' stream (distinct from any training stream).
 VALIDATION_STREAM = 7_919_000
 
@@ -68,54 +69,23 @@ def epsilon_at(step: int, total: int, fraction: float, start: float, end: float)
 
 
 class D3QNAgent(Agent):
-    """Dueling double DQN with one Q-head per cluster-core (paper 000, sec. 4.1)."""
+    """Dueling double DQN with one Q-head per cluster-core (paper 000, sec. 4.1).
+
+    Built as ``D3QNAgent(env, **kwargs)`` with the fields of :class:`D3QNConfig` as keywords,
+    or ``D3QNAgent(env, config)`` (keywords then override fields of ``config``). ``self.cfg``
+    is the dataclass, ``self.config`` the same as a dict (saved with the agent), ``self.net``
+    the network type's :class:`agents.d3qn.network.QNetworks`.
+    """
 
     name = "d3qn"
     learns = True
     uses_predictor: ClassVar[bool] = False
     lstm_training_env: ClassVar[bool] = False
 
-    def __init__(
-        self,
-        env: gym.Env,
-        lr: float = 1e-3,
-        gamma: float = 0.9,
-        epsilon_start: float = 1.0,
-        epsilon_end: float = 0.01,
-        exploration_fraction: float = 0.5,
-        buffer_size: int = 20_000,
-        batch_size: int = 64,
-        learning_starts: int = 500,
-        train_freq: int = 2,
-        target_update: int = 500,
-        layout_seed: int | None = None,
-        trace_fraction: float | None = None,
-        lstm_updates: int = 2500,
-        rollout_mode: str = "sample",
-        use_adjacency: bool = False,
-        n_step: int = 1,
-        exploration: str = "independent",
-        rollout_floor_m: float | None = 0.5,
-        validate_every: int = 1000,
-        validation_episodes: int = 6,
-        network: str = "dueling",
-        seed: int = 0,
-    ) -> None:
-        if network not in NETWORKS:
-            raise ValueError(f"network must be one of {list(NETWORKS)}, got {network!r}")
-        if exploration not in EXPLORATION:
-            raise ValueError(f"exploration must be one of {list(EXPLORATION)}, got "
-                             f"{exploration!r}")
-        super().__init__(
-            env, lr=lr, gamma=gamma, epsilon_start=epsilon_start, epsilon_end=epsilon_end,
-            exploration_fraction=exploration_fraction, buffer_size=buffer_size,
-            batch_size=batch_size, learning_starts=learning_starts, train_freq=train_freq,
-            target_update=target_update, layout_seed=layout_seed, trace_fraction=trace_fraction,
-            lstm_updates=lstm_updates, rollout_mode=rollout_mode,
-            use_adjacency=use_adjacency, n_step=n_step, exploration=exploration,
-            rollout_floor_m=rollout_floor_m, validate_every=validate_every,
-            validation_episodes=validation_episodes, network=network, seed=seed,
-        )
+    def __init__(self, env: gym.Env, config: D3QNConfig | None = None, **kwargs: Any) -> None:
+        cfg = D3QNConfig(**kwargs) if config is None else replace(config, **kwargs)
+        super().__init__(env, **asdict(cfg))
+        self.cfg = cfg
         self.params = env.unwrapped.params
         self.layout = env.unwrapped.observation_layout
         if isinstance(self.action_space, gym.spaces.MultiDiscrete):
@@ -129,29 +99,12 @@ class D3QNAgent(Agent):
         else:
             raise ValueError(f"{self.name} needs a MultiDiscrete or Discrete action, got "
                              f"{self.action_space}")
-        full = np.arange(int(np.prod(self.observation_space.shape)))
-        adjacency = np.zeros(len(full), dtype=bool)
-        adjacency[self.layout.adjacency] = True
-        # The network's input: the whole observation, or all but the adjacency block.
-        self.features = full if use_adjacency else full[~adjacency]
-        self.obs_dim = int(len(self.features))
         if self.uses_predictor and self.params.n_vehicles != 1:
             raise ValueError(f"{self.name} supports one vehicle, got n_vehicles="
                              f"{self.params.n_vehicles}")
-        self.seed = int(seed)
+        self.seed = cfg.seed
         torch.manual_seed(self.seed)
-        self.afterstate = network == "afterstate"
-        if self.afterstate:
-            if not isinstance(self.action_space, gym.spaces.Discrete):
-                raise ValueError(f"{self.name} with network='afterstate' scores the 7n one-core "
-                                 "moves: it needs the env's action_mode='single'")
-            self.n_features = feature_size(self.params)
-            self.q = AfterstateQNetwork(self.n_features)
-            self.q_target = AfterstateQNetwork(self.n_features)
-        else:
-            self.q = DuelingQNetwork(self.obs_dim, self.n_heads, self.n_actions)
-            self.q_target = DuelingQNetwork(self.obs_dim, self.n_heads, self.n_actions)
-        self.q_target.load_state_dict(self.q.state_dict())
+        self.net = NETWORKS[cfg.network](env, self.n_heads, self.n_actions, cfg, self.name)
         self.predictor: MotionPredictor | None = None
         self.node_positions: np.ndarray | None = None
         self.controller = None
@@ -160,7 +113,7 @@ class D3QNAgent(Agent):
     # -- configuration helpers ------------------------------------------------------------
     @property
     def trace_fraction(self) -> float:
-        f = self.config["trace_fraction"]
+        f = self.cfg.trace_fraction
         return float(self.params.trace_train_fraction if f is None else f)
 
     def _training_env(self, make_env: Callable[[], gym.Env], seed: int,
@@ -171,35 +124,37 @@ class D3QNAgent(Agent):
 
         if self.lstm_training_env if lstm is None else lstm:
             seeds = load_trace(self.params.trace_name, "train", self.trace_fraction)
-            gen = LSTMTraceGenerator(self.predictor, seeds, self.config["rollout_mode"],
-                                     self.config["rollout_floor_m"])
+            gen = LSTMTraceGenerator(self.predictor, seeds, self.cfg.rollout_mode,
+                                     self.cfg.rollout_floor_m)
             return EdgeClusterEnv(self.params, mobility_generator=OwnStream(gen, seed))
-        if self.config["layout_seed"] is None:
+        if self.cfg.layout_seed is None:
             return make_env()
         # Same layout every episode: the env's mobility stream would repeat too, so the
         # scenario's own mobility model runs on the agent's stream instead.
         params = self.params
         if params.mobility == "trace":
-            from dataclasses import replace
-
             params = replace(params, trace_split="train",
                              trace_train_fraction=self.trace_fraction)
         inner = build_mobility(params)
         return EdgeClusterEnv(params, mobility_generator=OwnStream(inner, seed))
 
+    def _env_action(self, action: np.ndarray) -> Any:
+        """``action`` (one entry per head) as an action of the env's space."""
+        return int(action[0]) if isinstance(self.action_space, gym.spaces.Discrete) else action
+
     # -- learning -------------------------------------------------------------------------
     def validation_points(self, training_steps: int) -> int:
         """How many validations ``train`` runs over ``training_steps`` steps (one every
         ``validate_every`` steps once ``learning_starts`` is passed)."""
-        every = int(self.config["validate_every"])
+        every = self.cfg.validate_every
         if not every:
             return 0
-        start = int(self.config["learning_starts"])
+        start = self.cfg.learning_starts
         return sum(1 for k in range(every, training_steps + 1, every) if k - 1 >= start)
 
     def validation_steps(self, training_steps: int) -> int:
         """Env steps the validation episodes take over ``training_steps`` training steps."""
-        per = int(self.config["validation_episodes"]) * int(self.params.episode_steps)
+        per = self.cfg.validation_episodes * int(self.params.episode_steps)
         return per * self.validation_points(training_steps)
 
     def training_steps(self, budget_steps: int) -> int:
@@ -207,10 +162,10 @@ class D3QNAgent(Agent):
         ``budget_steps`` env steps: the budget counts every env step, validation included,
         so a D3QN never uses more simulator steps than an agent without validation."""
         n = int(budget_steps)
-        per = int(self.config["validation_episodes"]) * int(self.params.episode_steps)
-        if self.config["validate_every"] and per:
-            n = int(budget_steps) * int(self.config["validate_every"]) // (
-                int(self.config["validate_every"]) + per)
+        every = self.cfg.validate_every
+        per = self.cfg.validation_episodes * int(self.params.episode_steps)
+        if every and per:
+            n = int(budget_steps) * every // (every + per)
             while n < budget_steps and n + 1 + self.validation_steps(n + 1) <= budget_steps:
                 n += 1
             while n > 0 and n + self.validation_steps(n) > budget_steps:
@@ -226,30 +181,22 @@ class D3QNAgent(Agent):
     ) -> TrainResult:
         """Learn within ``budget_steps`` env steps in total: ``training_steps(budget_steps)``
         training steps plus the validation episodes (``validation_steps``)."""
-        total_budget = int(budget_steps)
-        budget_steps = self.training_steps(total_budget)
+        c, net = self.cfg, self.net
+        budget_steps = self.training_steps(int(budget_steps))
         t0 = time.perf_counter()
         torch.manual_seed(seed)
         rng = np.random.default_rng(seed)
-        c = self.config
         extra: dict[str, Any] = {}
         if self.uses_predictor:
-            self.predictor = train_on_warehouse(self.trace_fraction, c["lstm_updates"], seed)
+            self.predictor = train_on_warehouse(self.trace_fraction, c.lstm_updates, seed)
             extra["lstm_train_s"] = time.perf_counter() - t0
         env = self._training_env(make_env, seed)
         controller = env.unwrapped.model
-        layout_seed = c["layout_seed"]
-        capacity = min(c["buffer_size"], max(budget_steps, 1))
-        if self.afterstate:
-            # obs: the features of the candidate taken; next_obs: all candidates of s'.
-            buffer = ReplayBuffer(capacity, self.n_features, 1,
-                                  next_obs_dim=self.n_actions * self.n_features)
-        else:
-            buffer = ReplayBuffer(capacity, self.obs_dim, self.n_heads)
-        nstep = NStepAccumulator(c["n_step"], c["gamma"])
-        opt = torch.optim.Adam(self.q.parameters(), lr=c["lr"])
-        obs, _ = env.reset(seed=seed if layout_seed is None else layout_seed)
-        x = self._inputs(obs, controller)
+        buffer = net.replay_buffer(min(c.buffer_size, max(budget_steps, 1)))
+        nstep = NStepAccumulator(c.n_step, c.gamma)
+        opt = torch.optim.Adam(net.q.parameters(), lr=c.lr)
+        obs, _ = env.reset(seed=seed if c.layout_seed is None else c.layout_seed)
+        x = net.inputs(obs, controller)
         curve: list[tuple[int, float]] = []
         returns: list[float] = []
         ep_return, losses = 0.0, []
@@ -257,46 +204,51 @@ class D3QNAgent(Agent):
         validation: list[tuple[int, float]] = []
         best: tuple[float, int, dict | None] = (-np.inf, 0, None)
         for step in range(budget_steps):
-            eps = epsilon_at(step, budget_steps, c["exploration_fraction"],
-                             c["epsilon_start"], c["epsilon_end"])
-            action = self._explore(self._greedy(x), eps, rng)
-            env_action = int(action[0]) if self.n_heads == 1 and not isinstance(
-                self.action_space, gym.spaces.MultiDiscrete) else action
-            next_obs, reward, terminated, truncated, _ = env.step(env_action)
-            next_x = self._inputs(next_obs, controller)
-            if self.afterstate:
-                nstep.push(buffer, x[int(action[0])], action, reward, next_x.reshape(-1),
-                           terminated, truncated)
-            else:
-                nstep.push(buffer, x, action, reward, next_x, terminated, truncated)
+            eps = epsilon_at(step, budget_steps, c.exploration_fraction, c.epsilon_start,
+                             c.epsilon_end)
+            action = self._explore(net.greedy(x), eps, rng)
+            next_obs, reward, terminated, truncated, _ = env.step(self._env_action(action))
+            next_x = net.inputs(next_obs, controller)
+            stored, stored_next = net.to_replay(x, action, next_x)
+            nstep.push(buffer, stored, action, reward, stored_next, terminated, truncated)
             ep_return += reward
             step_rewards[step] = reward
-            obs, x = next_obs, next_x
+            x = next_x
             if terminated or truncated:
                 returns.append(ep_return)
                 ep_return = 0.0
                 curve.append((step + 1, float(np.mean(returns[-5:]))))
                 if progress is not None:
                     progress(step + 1, curve[-1][1])
-                obs, _ = env.reset(seed=layout_seed)
-                x = self._inputs(obs, controller)
-            if step >= c["learning_starts"] and step % c["train_freq"] == 0:
-                losses.append(self._update(buffer, rng, opt))
-            if step % c["target_update"] == 0:
-                self.q_target.load_state_dict(self.q.state_dict())
-            if c["validate_every"] and (step + 1) % c["validate_every"] == 0 and (
-                    step >= c["learning_starts"]):
+                obs, _ = env.reset(seed=c.layout_seed)
+                x = net.inputs(obs, controller)
+            if step >= c.learning_starts and step % c.train_freq == 0:
+                # Huber loss on the double-DQN target (eqs. 4-5), gradient norm clipped at 10.
+                b_obs, b_action, b_reward, b_next, b_done, b_discount = (
+                    torch.as_tensor(a) for a in buffer.sample(rng, c.batch_size))
+                q = net.q_taken(b_obs, b_action)
+                with torch.no_grad():
+                    target = net.td_target(b_reward, b_done, b_next, b_discount)
+                loss = F.smooth_l1_loss(q, target)
+                opt.zero_grad()
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(net.q.parameters(), 10.0)
+                opt.step()
+                losses.append(float(loss.detach()))
+            if step % c.target_update == 0:
+                net.sync_target()
+            if c.validate_every and (step + 1) % c.validate_every == 0 and (
+                    step >= c.learning_starts):
                 score = self.validate(make_env, seed)
                 validation.append((step + 1, score))
                 if score > best[0]:
-                    best = (score, step + 1,
-                            {k: v.clone() for k, v in self.q.state_dict().items()})
+                    best = (score, step + 1, net.state_dict())
         if best[2] is not None:
-            self.q.load_state_dict(best[2])
+            net.q.load_state_dict(best[2])
             extra["selected_step"] = best[1]
         extra["validation"] = validation
         extra["training_steps"] = budget_steps
-        self.q.eval()
+        net.q.eval()
         extra["final_loss"] = float(np.mean(losses[-100:])) if losses else float("nan")
         extra["step_rewards"] = step_rewards
         used = budget_steps + self.validation_steps(budget_steps)
@@ -307,92 +259,31 @@ class D3QNAgent(Agent):
         """Mean per-step reward of the greedy policy (``act``, so eq. 6 for L/LL-D3QN) on
         ``validation_episodes`` fixed episodes drawn from the TRAINING data (the training
         layout; paths from the scenario's mobility model, for the trace scenario the training
-        part of the trace, also for LL-D3QN; a stream the training never uses).
+        part of the trace, also for LL-D3QN; a stream the training never uses), played by
+        the suite's one evaluation loop (:func:`agents.evaluation.evaluate`).
 
         ``train`` keeps the weights of the best validation score: with a constant final
         epsilon the greedy policy of a DQN keeps changing, and the last snapshot can be much
         worse than an earlier one. No test data is involved.
         """
         env = self._training_env(make_env, VALIDATION_STREAM + seed, lstm=False)
-        layout_seed = self.config["layout_seed"]
-        means = []
-        for e in range(self.config["validation_episodes"]):
-            obs, _ = env.reset(seed=VALIDATION_STREAM + e if layout_seed is None else layout_seed)
-            self.begin_episode(env)
-            rewards, done = [], False
-            while not done:
-                obs, r, term, trunc, _ = env.step(self.act(obs))
-                rewards.append(r)
-                done = term or trunc
-            means.append(float(np.mean(rewards)))
-        return float(np.mean(means))
+        layout_seed = self.cfg.layout_seed
+        seeds = [VALIDATION_STREAM + e if layout_seed is None else layout_seed
+                 for e in range(self.cfg.validation_episodes)]
+        return float(np.mean(evaluate(self, env, seeds, paper_metric="reward")["metrics"]))
 
     def _explore(self, action: np.ndarray, eps: float, rng: np.random.Generator) -> np.ndarray:
         """Epsilon-greedy over the heads. ``independent``: each cluster-core takes a random
         action with probability eps. ``one-core``: with probability eps ONE random core takes a
         random action and the others stay greedy, so exploration perturbs the clustering one
         core at a time (as the single view does) instead of scrambling every cluster."""
-        if self.config["exploration"] == "one-core":
+        if self.cfg.exploration == "one-core":
             if rng.random() < eps:
                 action[rng.integers(self.n_heads)] = rng.integers(self.n_actions)
             return action
         explore = rng.random(self.n_heads) < eps
         action[explore] = rng.integers(0, self.n_actions, size=int(explore.sum()))
         return action
-
-    def _update(self, buffer: ReplayBuffer, rng: np.random.Generator, opt) -> float:
-        obs, action, reward, next_obs, done, discount = (
-            torch.as_tensor(x) for x in buffer.sample(rng, self.config["batch_size"])
-        )
-        if self.afterstate:
-            # Q(s, a) of the candidate taken; s' scored over all its candidates as one head.
-            next_obs = next_obs.view(len(next_obs), 1, self.n_actions, self.n_features)
-            q = self.q(obs).unsqueeze(-1)
-        else:
-            q = self.q(obs).gather(-1, action.unsqueeze(-1)).squeeze(-1)
-        with torch.no_grad():
-            target = double_dqn_target(reward, done, self.q(next_obs), self.q_target(next_obs),
-                                       discount)
-        loss = F.smooth_l1_loss(q, target)
-        opt.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(self.q.parameters(), 10.0)
-        opt.step()
-        return float(loss.detach())
-
-    def _inputs(self, obs: np.ndarray, controller) -> np.ndarray:
-        """The network's input for ``obs``: the observation without the adjacency block, or
-        with ``network='afterstate'`` the ``(7 n, F)`` features of the candidates the
-        ``controller`` (the env's model, in the state ``obs`` describes) would produce."""
-        if not self.afterstate:
-            return np.asarray(obs, dtype=np.float32)[self.features]
-        return self._candidate_features(obs, controller, None)[0]
-
-    def _candidate_features(self, obs: np.ndarray, controller,
-                            node_data: np.ndarray | None) -> np.ndarray:
-        """``(K, 7 n, F)`` candidate features for ``K`` vehicle states: the observed one
-        (``node_data=None``), or ``K`` predicted ones (``node_data`` ``(K, M)`` in units of
-        the sensing message, with vehicle fields taken from the rows of ``obs``)."""
-        lay = self.layout
-        obs = np.atleast_2d(obs)
-        if controller is None or not np.allclose(
-                obs[0, lay.core_xy], np.clip(controller.cores.reshape(-1) / self.params.area_m,
-                                             0.0, 1.0), atol=1e-5):
-            raise RuntimeError(f"{self.name} (network='afterstate') scores candidates with the "
-                               "env's controller: call begin_episode(env) after reset and act "
-                               "on that env's latest observation")
-        data = None if node_data is None else node_data * self.params.sensing_msg_bytes
-        outcomes = controller.one_core_outcomes(data)
-        return candidate_features(outcomes, obs[:, lay.vehicle_xy], obs[:, lay.vehicle_motion],
-                                  self.params)
-
-    @torch.no_grad()
-    def _greedy(self, x: np.ndarray) -> np.ndarray:
-        """Greedy action(s) for the network input ``x`` (see :meth:`_inputs`)."""
-        q = self.q(torch.as_tensor(x)[None])[0]
-        if self.afterstate:
-            return q.argmax().reshape(1).numpy().astype(np.int64)
-        return q.argmax(dim=-1).numpy().astype(np.int64)
 
     # -- acting ---------------------------------------------------------------------------
     def begin_episode(self, env: gym.Env) -> None:
@@ -404,30 +295,20 @@ class D3QNAgent(Agent):
         # for each predicted vehicle position, as the controller would (see predicted_states).
         # network='afterstate' scores the candidates with it at every step.
         self.controller = env.unwrapped.model if (self.params.observe_lookahead
-                                                  or self.afterstate) else None
+                                                  or self.net.needs_controller) else None
 
     def act(self, observation: Any):
-        action = self._act(self.check_observation(observation).astype(np.float32))
-        if isinstance(self.action_space, gym.spaces.Discrete):
-            return int(action[0])
-        return action
+        return self._env_action(self._act(self.check_observation(observation)
+                                          .astype(np.float32)))
 
     def _act(self, obs: np.ndarray) -> np.ndarray:
         if not self.uses_predictor or self.predictor is None:
-            return self._greedy(self._inputs(obs, self.controller))
+            return self.net.greedy(self.net.inputs(obs, self.controller))
         self.history.append(obs[self.layout.vehicle_xy] * self.params.area_m)
         self.history = self.history[-self.predictor.window :]
         probs = self.predictor.probs(np.array(self.history))
         states = self.predicted_states(obs, self.history[-1])
-        if self.afterstate:
-            # Eq. 6 with afterstates: each predicted state re-scores the candidates' data side.
-            x = self._candidate_features(states, self.controller, states[:, self.layout.node_data])
-            with torch.no_grad():
-                q = self.q(torch.as_tensor(x)).unsqueeze(1)
-        else:
-            with torch.no_grad():
-                q = self.q(torch.as_tensor(states[:, self.features]))
-        return expected_q_action(q, torch.as_tensor(probs)).numpy().astype(np.int64)
+        return self.net.expected_action(states, probs, self.controller)
 
     def predicted_states(self, obs: np.ndarray, position_m: np.ndarray) -> np.ndarray:
         """``(9, obs_dim)``: ``s^k``, the observation with the vehicle moved by direction k
@@ -471,15 +352,13 @@ class D3QNAgent(Agent):
 
     # -- persistence ----------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
-        state: dict[str, Any] = {"q": {k: v.clone() for k, v in self.q.state_dict().items()}}
+        state: dict[str, Any] = {"q": self.net.state_dict()}
         if self.predictor is not None:
             state["predictor"] = self.predictor.state_dict()
         return state
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.q.load_state_dict(state["q"])
-        self.q_target.load_state_dict(state["q"])
-        self.q.eval()
+        self.net.load_state_dict(state["q"])
         if "predictor" in state:
             self.predictor = MotionPredictor()
             self.predictor.load_state_dict(state["predictor"])
@@ -500,4 +379,4 @@ class LLD3QNAgent(D3QNAgent):
     lstm_training_env = True
 
 
-__all__ = ["D3QNAgent", "LD3QNAgent", "LLD3QNAgent", "discretise", "epsilon_at"]
+__all__ = ["D3QNAgent", "D3QNConfig", "LD3QNAgent", "LLD3QNAgent", "discretise", "epsilon_at"]
