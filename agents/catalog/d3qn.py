@@ -10,6 +10,7 @@ _CLUSTER = ("EdgeCluster-v0",)
 _SINGLE = {"EdgeCluster-v0": {"action_mode": "single", "observe_balance": True}}
 # network="afterstate": one shared network scores what each one-core move would produce,
 # instead of the paper's n x 7 outputs from the state (docs/agents/d3qn.md, "Deviations").
+# Config keys are the fields of agents.d3qn.config.D3QNConfig (checked when the agent is built).
 _AFTERSTATE = {"network": "afterstate"}
 
 AGENTS = [
