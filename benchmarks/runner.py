@@ -8,7 +8,7 @@ The protocol of one job (see ``docs/benchmark.md``):
    ``gym.make(env_id, scenario=..., **overrides, **agent_env_kwargs)``;
 3. ``agent.train(make_env, budget_steps, train_seed, progress)`` (a no-op for heuristics);
 4. for the agents that learn, ``agent.save(results/models/<job_key>)``;
-5. evaluation builds a fresh env (plus the system's ``extra["eval_overrides"]``, e.g. the
+5. evaluation builds a fresh env (plus the system's ``System.eval_overrides``, e.g. the
    held-out part of a trace); episode ``k`` resets it with ``seed=eval_seeds[k]``, calls
    ``agent.begin_episode(env)``, then ``act``/``step`` to the end of the episode, recording the
    return, the mean over the steps of ``info[paper_metric]`` (the reward when the paper metric
