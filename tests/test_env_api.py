@@ -147,6 +147,46 @@ def test_action_outside_space_raises_value_error(env_id):
 
 
 @pytest.mark.parametrize("env_id", ENV_IDS)
+def test_action_error_says_what_is_expected_and_where(env_id):
+    """A short message naming the space, and the first bad entry's index when the shape fits
+    (``bad_actions`` spoils entry 0), never the whole space or action."""
+    env = gym.make(env_id, scenario=SYSTEMS[env_id].default_scenario).unwrapped
+    env.reset(seed=0)
+    kind = type(env.action_space).__name__
+    for action in bad_actions(env.action_space):
+        with pytest.raises(ValueError, match=kind) as err:
+            env.step(action)
+        message = str(err.value)
+        assert len(message) < 250, message
+        if np.ndim(action) and np.shape(action) == env.action_space.shape:
+            assert "[" + ", ".join(["0"] * np.ndim(action)) + "]=" in message, message
+
+
+def test_action_error_messages_by_hand():
+    from edge_envs.core.env_base import check_action
+
+    space = gym.spaces.MultiDiscrete(np.full(200, 11))
+    action = np.zeros(200, dtype=np.int64)
+    action[[17, 40, 100, 150]] = [11, -1, 30, 12]
+    with pytest.raises(ValueError) as err:
+        check_action(space, action)
+    assert str(err.value) == (
+        "action must be an element of MultiDiscrete of shape (200,) with integer entries in "
+        "0..10; first 3 of 4 entries outside: [17]=11, [40]=-1, [100]=30")
+    low, high = np.array([[0.0, -1.0]], np.float32), np.array([[1.0, 2.0]], np.float32)
+    box = gym.spaces.Box(low, high, dtype=np.float32)
+    with pytest.raises(ValueError) as err:
+        check_action(box, np.array([[0.5, np.nan]]))
+    assert str(err.value) == (
+        "action must be an element of Box of shape (1, 2) float32 with entries in "
+        "[{-1 to 0}, {1 to 2}]; 1 entry outside: [0, 1]=nan")
+    with pytest.raises(ValueError, match=r"Discrete\(3\) \(an integer in 2\.\.4\); got 5$"):
+        check_action(gym.spaces.Discrete(3, start=2), 5)
+    with pytest.raises(ValueError, match=r"got shape \(3,\) \(int64\)$"):
+        check_action(space, np.zeros(3, dtype=np.int64))
+
+
+@pytest.mark.parametrize("env_id", ENV_IDS)
 def test_step_before_reset_and_after_end_raises(env_id):
     env = gym.make(env_id, **quick(env_id)).unwrapped
     with pytest.raises(RuntimeError):
