@@ -1,1 +1,1 @@
-"""What several systems share: seeding, parameter validation, channel and rendering helpers."""
+"""What several systems share: seeding, parameter validation, action checks, array helpers."""
