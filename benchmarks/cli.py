@@ -78,6 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--markdown", metavar="FILE", help="write the table as Markdown")
     p.add_argument("--csv", metavar="FILE", help="write the table as CSV")
     p.add_argument("--plots", metavar="DIR", help="write PNG bar charts and learning curves")
+    p.add_argument("--all-versions", action="store_true",
+                   help="every stored code version, with a code column (default: the newest "
+                        "version of each agent on each scenario)")
 
     p = sub.add_parser("reproduce", help="run a paper's experiments and write its report")
     p.add_argument("paper", help="paper to reproduce (dirs, cluster)")
@@ -234,17 +237,21 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_leaderboard(args: argparse.Namespace) -> int:
     from benchmarks import leaderboard, plots
-    from benchmarks.stats import summarise
+    from benchmarks.stats import newest_versions, summarise
     from benchmarks.store import DB_NAME, Store
 
     if not (Path(args.results) / DB_NAME).exists():
         raise ValueError(f"no results store in {args.results!r}; run `{PROG} run` first")
     with Store(args.results) as store:
         rows = store.rows(env_id=args.env, scenario=args.scenario, agents=args.agents)
+    hidden = 0
+    if not args.all_versions:
+        rows, hidden = newest_versions(rows)
     summaries = summarise(rows)
-    print(leaderboard.to_text(summaries), end="")
+    print(leaderboard.to_text(summaries, hidden, args.all_versions), end="")
     if args.markdown:
-        print(f"wrote {leaderboard.write_markdown(summaries, args.markdown)}", file=sys.stderr)
+        path = leaderboard.write_markdown(summaries, args.markdown, hidden, args.all_versions)
+        print(f"wrote {path}", file=sys.stderr)
     if args.csv:
         print(f"wrote {leaderboard.write_csv(summaries, args.csv)}", file=sys.stderr)
     if args.plots:

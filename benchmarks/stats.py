@@ -1,12 +1,13 @@
 """Aggregates over stored jobs: mean, interquartile mean, bootstrap CIs, normalised score.
 
-Scores of one *entry* (env, scenario, overrides, evaluation seeds, agent, agent config, budget,
-code version) are the per-episode values of all its training seeds: a (train seed x evaluation
-episode) matrix, flattened. Point estimates use ``rliable.metrics`` (``aggregate_mean``,
-``aggregate_iqm``). The 95% confidence intervals are percentile bootstraps over those scores
-with a fixed generator seed (:data:`BOOTSTRAP_SEED`), so tables are reproducible. (We resample
-with numpy rather than ``rliable.library``: the latter imports ``arch``, whose releases break
-with new pandas versions; the estimator is the same IID percentile bootstrap.)
+Scores of one *entry* (env, scenario, overrides, evaluation seeds, code fingerprint, agent,
+resolved agent config, budget) are the per-episode values of all its training seeds: a (train
+seed x evaluation episode) matrix, flattened. Point estimates use ``rliable.metrics``
+(``aggregate_mean``, ``aggregate_iqm``). The 95% confidence intervals are percentile
+bootstraps over those scores with a fixed generator seed (:data:`BOOTSTRAP_SEED`), so tables
+are reproducible. (We resample with numpy rather than ``rliable.library``: the latter imports
+``arch``, whose releases break with new pandas versions; the estimator is the same IID
+percentile bootstrap.)
 
 Normalised score per entry, on the mean paper metric ``m``::
 
@@ -16,7 +17,11 @@ Normalised score per entry, on the mean paper metric ``m``::
 system's ``reference_agent`` if it was run on the cell, else of the best non-random baseline
 (``metric_goal`` decides what "best" means). The ratio is direction-free: with
 ``metric_goal="min"`` both differences are negative. 0 = random, 1 = reference; NaN when either
-is missing or they coincide.
+is missing or they coincide. Only entries of the same code fingerprint are compared.
+
+A store may hold several code versions of the same agent on the same cell;
+:func:`newest_versions` keeps, per (env, scenario, overrides, agent), the rows of the
+fingerprint that finished last, which is what the leaderboard shows by default.
 """
 
 from __future__ import annotations
@@ -107,7 +112,7 @@ class Summary:
     scenario: str
     env_overrides: dict[str, Any]
     eval_seeds: list[int]
-    code_version: str
+    code_fingerprint: str
     agent: str
     agent_kind: str
     agent_config: dict[str, Any]
@@ -127,12 +132,22 @@ class Summary:
     job_keys: list[str] = field(default_factory=list)
     normalised: float = math.nan
     normalised_against: str | None = None
+    code_version: str = ""  # package version, informational
+    git_commit: str | None = None  # of the newest member, informational
+    resolved_config: dict[str, Any] | None = None  # None for rows of store schema 1
+    env_kwargs: dict[str, Any] | None = None
+    eval_env_kwargs: dict[str, Any] | None = None
+    finished_at: str = ""  # of the newest member
 
     @property
     def n_scores(self) -> int:
         return len(self.train_seeds) * self.n_episodes
 
     def cell(self) -> tuple:
+        """Entries compared with each other: same episodes, same code."""
+        return (*self.base_cell(), self.code_fingerprint)
+
+    def base_cell(self) -> tuple:
         from benchmarks.jobs import canonical_json
 
         return (
@@ -140,7 +155,6 @@ class Summary:
             self.scenario,
             canonical_json(self.env_overrides),
             canonical_json(self.eval_seeds),
-            self.code_version,
         )
 
     @property
@@ -152,19 +166,52 @@ class Summary:
         return name + ("*" if self.privileged else "")
 
 
+def fingerprint_of(row: dict[str, Any]) -> str:
+    """The row's code fingerprint (its package version for rows written before schema 2)."""
+    return row.get("code_fingerprint") or row["code_version"]
+
+
+def _order(row: dict[str, Any]) -> tuple:
+    """Completion order: finish time, then insertion order."""
+    return (row.get("finished_at") or "", row.get("id") or 0)
+
+
 def entry_key(row: dict[str, Any]) -> tuple:
+    """(env, scenario, overrides, evaluation seeds, fingerprint, agent, config, budget)."""
     from benchmarks.jobs import canonical_json
 
+    config = row.get("resolved_config")
     return (
         row["env_id"],
         row["scenario"],
         canonical_json(row["env_overrides"]),
         canonical_json(row["eval_seeds"]),
-        row["code_version"],
+        fingerprint_of(row),
         row["agent"],
-        canonical_json(row["agent_config"]),
+        canonical_json(row["agent_config"] if config is None else config),
         int(row["budget_steps"]),
     )
+
+
+def newest_versions(rows: Iterable[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
+    """Rows of the newest fingerprint of each (env, scenario, overrides, agent), and how many
+    rows of older fingerprints were left out. Newest = of the row that finished last."""
+    from benchmarks.jobs import canonical_json
+
+    rows = list(rows)
+    newest: dict[tuple, dict[str, Any]] = {}
+    for row in rows:
+        cell = (row["env_id"], row["scenario"], canonical_json(row["env_overrides"]),
+                row["agent"])
+        if cell not in newest or _order(row) > _order(newest[cell]):
+            newest[cell] = row
+    wanted = {(*cell, fingerprint_of(row)) for cell, row in newest.items()}
+    kept = [
+        r for r in rows
+        if (r["env_id"], r["scenario"], canonical_json(r["env_overrides"]), r["agent"],
+            fingerprint_of(r)) in wanted
+    ]
+    return kept, len(rows) - len(kept)
 
 
 def summarise(rows: Iterable[dict[str, Any]]) -> list[Summary]:
@@ -175,7 +222,7 @@ def summarise(rows: Iterable[dict[str, Any]]) -> list[Summary]:
     out = []
     for members in groups.values():
         members = sorted(members, key=lambda r: r["train_seed"])
-        first = members[0]
+        first, last = members[0], max(members, key=_order)
         metrics = np.concatenate([np.asarray(r["metrics"], dtype=float) for r in members])
         returns = np.concatenate([np.asarray(r["returns"], dtype=float) for r in members])
         out.append(
@@ -184,7 +231,7 @@ def summarise(rows: Iterable[dict[str, Any]]) -> list[Summary]:
                 scenario=first["scenario"],
                 env_overrides=dict(first["env_overrides"]),
                 eval_seeds=list(first["eval_seeds"]),
-                code_version=first["code_version"],
+                code_fingerprint=fingerprint_of(first),
                 agent=first["agent"],
                 agent_kind=first.get("agent_kind") or "plugin",
                 agent_config=dict(first["agent_config"]),
@@ -202,6 +249,12 @@ def summarise(rows: Iterable[dict[str, Any]]) -> list[Summary]:
                 train_wall_s=float(np.mean([r["train_wall_s"] or 0.0 for r in members])),
                 cpu_count=first.get("cpu_count"),
                 job_keys=[r["job_key"] for r in members],
+                code_version=first["code_version"],
+                git_commit=last.get("git_commit"),
+                resolved_config=first.get("resolved_config"),
+                env_kwargs=first.get("env_kwargs"),
+                eval_env_kwargs=first.get("eval_env_kwargs"),
+                finished_at=last.get("finished_at") or "",
             )
         )
     fill_normalised(out)
@@ -252,11 +305,15 @@ def fill_normalised(summaries: Sequence[Summary]) -> None:
 
 
 def sort_summaries(summaries: list[Summary]) -> list[Summary]:
-    """By cell, then best paper metric first."""
+    """By cell (the newest code version of a cell first), then best paper metric first."""
+    newest: dict[tuple, tuple[str, str]] = {}
+    for s in summaries:
+        newest[s.cell()] = max(newest.get(s.cell(), ("", "")), (s.finished_at, s.code_fingerprint))
+    age = {cell: i for i, cell in enumerate(sorted(newest, key=newest.get, reverse=True))}
 
     def key(s: Summary):
         m = s.metric.mean
         m = m if math.isfinite(m) else math.inf if s.metric_goal == "min" else -math.inf
-        return (s.cell(), m if s.metric_goal == "min" else -m, s.agent)
+        return (s.base_cell(), age[s.cell()], m if s.metric_goal == "min" else -m, s.agent)
 
     return sorted(summaries, key=key)

@@ -102,7 +102,11 @@ class Store:
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
-        self._create()
+        try:
+            self._create()
+        except BaseException:
+            self._db.close()
+            raise
 
     def _create(self) -> None:
         cols = ",\n  ".join(f"{c} {t}" for c, t in COLUMNS.items())

@@ -197,6 +197,11 @@ def test_run_then_leaderboard_files_hold_the_right_numbers(toy, capsys, tmp_path
             line["metric_ci_high"])
     learner = next(line for line in table if line["agent"] == "toy-learner")
     assert learner["learns"] == "1" and float(learner["train_env_steps"]) == 24.0
+    # the CSV says which code and which resolved arguments made each line
+    assert {line["code_fingerprint"] for line in table} == {rows[0]["code_fingerprint"]}
+    assert len(rows[0]["code_fingerprint"]) == 64
+    assert learner["resolved_config"] == "{}" and learner["agent_config"] == "{}"
+    assert learner["env_kwargs"] == learner["eval_env_kwargs"] == '{"episode_slots":3}'
 
     text = md.read_text()
     assert text.startswith("# Leaderboard")

@@ -1,8 +1,12 @@
-"""Kill the runner with SIGKILL mid-suite, run it again: it resumes without recomputing."""
+"""Kill the runner with SIGKILL mid-suite, run it again: it resumes without recomputing.
+
+And resume never reuses a result of other code: after a source edit the same command re-runs.
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -81,3 +85,36 @@ def test_sigkill_then_resume(tmp_path):
     db = sqlite3.connect(db_path)
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     db.close()
+
+
+def test_same_command_resumes_and_a_code_change_reruns(tmp_path):
+    """Against a copy of the packages: untouched, the command resumes; edited, it re-runs."""
+    code = tmp_path / "code"
+    for package in ("edge_envs", "agents", "benchmarks"):
+        shutil.copytree(ROOT / package, code / package,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    results = tmp_path / "results"
+    cmd = [sys.executable, "-m", "benchmarks", "run", "--import", "tests.benchmark_toy",
+           "--env", "BenchToy-v0", "--scenario", "tiny",
+           "--agent", "tests.benchmark_toy:GreedyAgent",
+           "--agent", "tests.benchmark_toy:ToyRandomAgent",
+           "--seeds", "0,1", "--eval-episodes", "2", "--workers", "1",
+           "--results", str(results), "--no-progress"]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join((str(code), str(ROOT)))}
+
+    def run() -> str:
+        done = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True,
+                              timeout=300)
+        assert done.returncode == 0, done.stderr
+        return done.stderr
+
+    assert "4 job(s) run, 0 already stored" in run()
+    assert "0 job(s) run, 4 already stored" in run()
+    with open(code / "edge_envs" / "registry.py", "a") as fh:
+        fh.write("\n# a change that alters no number, still a new code version\n")
+    assert "4 job(s) run, 0 already stored" in run()
+    db = sqlite3.connect(results / "results.sqlite")
+    fingerprints = [r[0] for r in db.execute("SELECT code_fingerprint FROM results ORDER BY id")]
+    db.close()
+    assert len(set(fingerprints[:4])) == len(set(fingerprints[4:])) == 1
+    assert fingerprints[0] != fingerprints[4]

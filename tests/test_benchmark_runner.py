@@ -8,7 +8,7 @@ import sqlite3
 import numpy as np
 import pytest
 
-from benchmarks import suites
+from benchmarks import fingerprint, suites
 from benchmarks.runner import load_model, reevaluate, run_jobs
 from benchmarks.store import Store
 from edge_envs.core.seeding import spawn_streams
@@ -84,6 +84,12 @@ def test_evaluation_protocol_matches_hand_computation(toy, tmp_path):
     assert rows["toy-greedy"][0]["model_path"] is None
     assert learner["cpu_count"] >= 1 and learner["train_wall_s"] > 0
     assert learner["finished_at"] >= learner["started_at"]
+    # what the key was made of, stored with the result
+    job = next(j for j in toy_jobs() if j.key == learner["job_key"])
+    assert learner["code_fingerprint"] == job.code_fingerprint == fingerprint.code_fingerprint()
+    assert learner["git_commit"] == fingerprint.git_commit()
+    assert learner["resolved_config"] == job.build_config() and learner["agent_config"] == {}
+    assert learner["env_kwargs"] == learner["eval_env_kwargs"] == {}
 
 
 def test_stored_model_reloads_and_reevaluates_identically(toy, tmp_path):
@@ -139,6 +145,8 @@ def test_eval_overrides_apply_to_evaluation_only(toy, tmp_path, monkeypatch):
     with Store(tmp_path) as store:
         rows = by_agent(store.rows())
     assert rows["toy-greedy"][0]["metrics"] == [0.0, 0.0, 0.0]  # perfect hints in evaluation
+    assert rows["toy-greedy"][0]["env_kwargs"] == {}
+    assert rows["toy-greedy"][0]["eval_env_kwargs"] == {"hint_accuracy": 1.0}
     assert rows["toy-learner"][0]["curve"][0][1] < 4.0  # training saw imperfect hints
 
 

@@ -1,0 +1,282 @@
+"""Job keys follow what a job resolves to; the leaderboard separates code versions.
+
+Issue 14 part 1: a changed catalog default, env kwarg or source file must give a new key (so
+the store never serves a stale result), equal resolved configs the same key; the leaderboard
+shows the newest code version by default; a store of schema 1 is migrated in place.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import hashlib
+import json
+import shutil
+import sqlite3
+import subprocess
+
+import pytest
+
+from benchmarks import fingerprint, suites
+from benchmarks.cli import main
+from benchmarks.runner import run_jobs
+from benchmarks.stats import newest_versions, summarise
+from benchmarks.store import ADDED_IN_2, COLUMNS, SCHEMA_VERSION, Store
+
+PRELOAD = ("tests.benchmark_toy",)
+
+
+@pytest.fixture
+def toy(monkeypatch):
+    from tests import benchmark_toy
+
+    with benchmark_toy.installed(monkeypatch):
+        yield benchmark_toy
+
+
+@pytest.fixture
+def fresh_fingerprint():
+    """Clear the per-process caches before and after (tests point them at other trees)."""
+    for cached in (fingerprint.code_fingerprint, fingerprint.git_commit):
+        cached.cache_clear()
+    yield
+    for cached in (fingerprint.code_fingerprint, fingerprint.git_commit):
+        cached.cache_clear()
+
+
+def keys(agent="toy-learner", config=None, overrides=None):
+    suite = suites.explicit_suite("BenchToy-v0", "tiny", [agent], (0, 1), (100, 101), 40,
+                                  overrides, config)
+    jobs, _ = suites.expand(suite)
+    return [job.key for job in jobs]
+
+
+def set_spec(toy, monkeypatch, name, **changes):
+    """Replace one toy catalog entry (as an edit of the catalog's defaults would)."""
+    import agents.registry as registry
+
+    catalog = {s.name: s for s in toy.CATALOG}
+    catalog[name] = dataclasses.replace(catalog[name], **changes)
+    monkeypatch.setattr(registry, "builtin_agents", lambda: dict(catalog))
+
+
+def set_system(toy, monkeypatch, **changes):
+    monkeypatch.setitem(toy.SYSTEMS, toy.ENV_ID, dataclasses.replace(toy.SYSTEM, **changes))
+
+
+# ----------------------------------------------------------------------------- keys
+def test_catalog_default_is_in_the_key_and_explicit_defaults_are_the_same_job(toy, monkeypatch):
+    before = keys()
+    set_spec(toy, monkeypatch, "toy-learner", config={"epsilon": 0.1})
+    changed = keys()
+    assert set(changed).isdisjoint(before)
+    # Saying the default out loud is the same job; a partial config merges with the defaults.
+    assert keys(config={"epsilon": 0.1}) == changed
+    set_spec(toy, monkeypatch, "toy-learner", config={"epsilon": 0.1, "unused": 2})
+    assert keys(config={"unused": 2}) == keys(config={"epsilon": 0.1}) == keys()
+    assert keys(config={"epsilon": 0.2}) != keys()
+
+
+def test_env_kwargs_are_in_the_key(toy, monkeypatch):
+    base = keys()
+    # a scenario override
+    assert set(keys(overrides={"hint_accuracy": 0.9})).isdisjoint(base)
+    # the agent's own gym.make kwargs (its action view)
+    set_spec(toy, monkeypatch, "toy-learner", env_kwargs={toy.ENV_ID: {"n_actions": 4}})
+    view = keys()
+    assert set(view).isdisjoint(base)
+    # an override equal to what the agent asks for resolves to the same kwargs: same job
+    assert keys(overrides={"n_actions": 4}) == view
+    # the system's evaluation overrides: training kwargs equal, evaluation kwargs not
+    set_spec(toy, monkeypatch, "toy-learner")
+    set_system(toy, monkeypatch, eval_overrides={"hint_accuracy": 1.0})
+    jobs, _ = suites.expand(suites.explicit_suite("BenchToy-v0", "tiny", ["toy-learner"],
+                                                  (0, 1), (100, 101), 40))
+    assert [j.env_kwargs() for j in jobs] == [{}, {}]
+    assert set(j.key for j in jobs).isdisjoint(base)
+
+
+def copy_packages(dest):
+    """The three packages, without byte code, under ``dest``: their roots."""
+    roots = []
+    for root in fingerprint.source_roots():
+        shutil.copytree(root, dest / root.name, ignore=shutil.ignore_patterns("__pycache__"))
+        roots.append(dest / root.name)
+    return roots
+
+
+def test_a_changed_source_file_gives_new_keys(toy, monkeypatch, tmp_path, fresh_fingerprint):
+    roots = copy_packages(tmp_path / "a")
+    monkeypatch.setattr(fingerprint, "source_roots", lambda: roots)
+    before = keys(agent="random")
+    assert fingerprint.code_fingerprint() == fingerprint.hash_sources(roots)
+    # Same bytes at another place (another checkout, site-packages): same fingerprint.
+    shutil.copytree(tmp_path / "a", tmp_path / "b")
+    assert fingerprint.hash_sources([tmp_path / "b" / r.name for r in roots]) == (
+        fingerprint.code_fingerprint())
+    # Files outside the packages (docs, reports) do not count; a source edit does.
+    (tmp_path / "a" / "NOTES.md").write_text("docs")
+    fingerprint.code_fingerprint.cache_clear()
+    assert keys(agent="random") == before
+    with open(roots[0] / "registry.py", "a") as fh:
+        fh.write("\n# an edit\n")
+    fingerprint.code_fingerprint.cache_clear()
+    assert set(keys(agent="random")).isdisjoint(before)
+
+
+def test_fingerprint_hand_computed(tmp_path):
+    pkg = tmp_path / "pkg"
+    (pkg / "__pycache__").mkdir(parents=True)
+    (pkg / "a.py").write_bytes(b"x=1\n")
+    (pkg / "__pycache__" / "a.cpython-311.pyc").write_bytes(b"ignored")
+    stream = b"8:pkg/a.py4:x=1\n"
+    assert fingerprint.hash_sources([pkg]) == hashlib.sha256(stream).hexdigest()
+    (pkg / "data").mkdir()
+    (pkg / "data" / "t.npz").write_bytes(b"\x00")  # package data counts
+    stream += b"14:pkg/data/t.npz1:\x00"
+    assert fingerprint.hash_sources([pkg]) == hashlib.sha256(stream).hexdigest()
+
+
+def _git(cwd, *args):
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=cwd,
+                   check=True, capture_output=True)
+
+
+def test_git_commit_is_recorded_with_a_dirty_mark(tmp_path, monkeypatch, fresh_fingerprint):
+    pkg = tmp_path / "repo" / "pkg"
+    pkg.mkdir(parents=True)
+    (pkg / "a.py").write_text("x = 1\n")
+    monkeypatch.setattr(fingerprint, "source_roots", lambda: [pkg])
+    assert fingerprint.git_commit() is None  # not a git checkout: no commit, no error
+    _git(pkg.parent, "init", "-q")
+    _git(pkg.parent, "add", "pkg")
+    _git(pkg.parent, "commit", "-q", "-m", "one")
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=pkg, capture_output=True,
+                          text=True, check=True).stdout.strip()
+    fingerprint.git_commit.cache_clear()
+    assert fingerprint.git_commit() == head
+    (pkg.parent / "README.md").write_text("outside the packages: still clean")
+    fingerprint.git_commit.cache_clear()
+    assert fingerprint.git_commit() == head
+    (pkg / "a.py").write_text("x = 2\n")
+    fingerprint.git_commit.cache_clear()
+    assert fingerprint.git_commit() == head + "+dirty"
+
+
+# ----------------------------------------------------------------------------- store, board
+def run_cli(capsys, *argv):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+RUN = ("run", "--env", "BenchToy-v0", "--scenario", "tiny", "--seeds", "0,1",
+       "--eval-episodes", "2", "--set", "episode_slots=3", "--workers", "1", "--no-progress")
+
+
+def with_code(monkeypatch, name):
+    monkeypatch.setattr(fingerprint, "code_fingerprint", lambda: name * 64)
+
+
+def test_code_change_reruns_and_the_board_shows_the_newest_version(toy, capsys, monkeypatch,
+                                                                   tmp_path):
+    res = tmp_path / "res"
+    agents = ("--agent", "random", "--agent", "toy-greedy")
+    with_code(monkeypatch, "a")
+    code, out_a, err = run_cli(capsys, *RUN, *agents, "--results", res)
+    assert code == 0 and "4 job(s) run, 0 already stored" in err
+    code, out, err = run_cli(capsys, *RUN, *agents, "--results", res)
+    assert "0 job(s) run, 4 already stored" in err and out == out_a
+    with_code(monkeypatch, "b")
+    code, out_b, err = run_cli(capsys, *RUN, *agents, "--results", res)
+    assert "4 job(s) run, 0 already stored" in err and out_b == out_a  # same code path
+
+    code, board, _ = run_cli(capsys, "leaderboard", "--results", res)
+    assert board == out_a + ("\n4 stored job(s) of older code versions not shown "
+                             "(`edge-bench leaderboard --all-versions` shows every version)\n")
+    code, every, _ = run_cli(capsys, "leaderboard", "--results", res, "--all-versions")
+    titles = [line for line in every.splitlines() if line.startswith("BenchToy-v0")]
+    assert [t.split("; code ")[1][:12] for t in titles] == ["b" * 12, "a" * 12]  # newest first
+    assert every.count("\ncode          agent") == 2 and "not shown" not in every
+    assert sum(line.startswith("bbbbbbbbbbbb  toy-greedy") for line in every.splitlines()) == 1
+
+    # Only toy-greedy re-run with newer code: the cell shows two versions, named in the titles,
+    # and toy-greedy is not normalised against a random agent of other code.
+    with_code(monkeypatch, "c")
+    run_cli(capsys, *RUN, "--agent", "toy-greedy", "--results", res)
+    code, board, _ = run_cli(capsys, "leaderboard", "--results", res, "--csv",
+                             tmp_path / "lb.csv")
+    titles = [line for line in board.splitlines() if line.startswith("BenchToy-v0")]
+    assert [t.split("; code ")[1][:12] for t in titles] == ["c" * 12, "b" * 12]
+    assert "6 stored job(s) of older code versions not shown" in board
+    table = {row["agent"]: row for row in csv.DictReader(open(tmp_path / "lb.csv"))}
+    assert table["toy-greedy"]["code_fingerprint"] == "c" * 64
+    assert table["random"]["code_fingerprint"] == "b" * 64
+    assert table["toy-greedy"]["normalised"] == "nan"
+    assert table["random"]["resolved_config"] == "{}"
+    assert table["random"]["env_kwargs"] == table["random"]["eval_env_kwargs"] == (
+        '{"episode_slots":3}')
+    assert table["random"]["git_commit"] == (fingerprint.git_commit() or "")
+
+
+def test_newest_versions_uses_finish_time_then_insertion_order():
+    def row(i, agent, code, finished):
+        return dict(id=i, env_id="E", scenario="s", env_overrides={}, agent=agent,
+                    code_fingerprint=code, code_version="0.1", finished_at=finished)
+
+    rows = [row(1, "x", "new", "2026-01-02"), row(2, "x", "old", "2026-01-01"),
+            row(3, "y", "p", "2026-01-01"), row(4, "y", "q", "2026-01-01"),
+            row(5, "z", None, "2026-01-01")]  # a schema-1 row: its version is its code
+    kept, hidden = newest_versions(rows)
+    assert [r["id"] for r in kept] == [1, 4, 5] and hidden == 2
+
+
+def make_v1_store(path, record):
+    """A store as schema 1 wrote it, holding ``record`` (less the columns added since)."""
+    v1 = {c: t for c, t in COLUMNS.items() if c not in ADDED_IN_2}
+    db = sqlite3.connect(path / "results.sqlite")
+    cols = ",\n  ".join(f"{c} {t}" for c, t in v1.items())
+    db.execute(f"CREATE TABLE results (id INTEGER PRIMARY KEY AUTOINCREMENT, {cols})")
+    db.execute("PRAGMA user_version = 1")
+    db.execute(f"INSERT INTO results ({', '.join(v1)}) VALUES ({', '.join('?' for _ in v1)})",
+               [record[c] for c in v1])
+    db.commit()
+    db.close()
+
+
+def test_schema_1_store_is_migrated_in_place(toy, tmp_path):
+    jobs = suites.expand(suites.explicit_suite("BenchToy-v0", "tiny", ["toy-greedy"], (0,),
+                                               (100, 101), 0))[0]
+    run_jobs(jobs, tmp_path / "new", backend="serial", preload=PRELOAD, progress=False)
+    db = sqlite3.connect(tmp_path / "new" / "results.sqlite")
+    db.row_factory = sqlite3.Row
+    record = dict(db.execute("SELECT * FROM results").fetchone())
+    db.close()
+    old = tmp_path / "old"
+    old.mkdir()
+    make_v1_store(old, {**record, "job_key": "old-key", "code_version": "0.1.0"})
+
+    with Store(old) as store:
+        (row,) = store.rows()
+        assert row["code_fingerprint"] == "0.1.0" and row["git_commit"] is None
+        assert row["resolved_config"] is None and row["metrics"] == json.loads(record["metrics"])
+        assert store.integrity_check() == "ok"
+    db = sqlite3.connect(old / "results.sqlite")
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    db.close()
+    # The old row's key never matches a job of today: the same command re-runs it.
+    report = run_jobs(jobs, old, backend="serial", preload=PRELOAD, progress=False)
+    assert report.ran == [jobs[0].key] and not report.skipped
+    with Store(old) as store:
+        rows = store.rows()
+    kept, hidden = newest_versions(rows)
+    assert hidden == 1 and [r["job_key"] for r in kept] == [jobs[0].key]
+    assert [s.code_fingerprint for s in summarise(rows)] == [jobs[0].code_fingerprint,
+                                                             "0.1.0"]
+
+    db = sqlite3.connect(old / "results.sqlite")
+    db.execute("PRAGMA user_version = 3")
+    db.close()
+    with pytest.raises(ValueError, match="store schema 3; this code reads up to 2"):
+        Store(old)
+
