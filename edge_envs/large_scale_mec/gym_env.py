@@ -12,6 +12,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
+from edge_envs.core.arrays import read_only
 from edge_envs.core.env_base import EpisodeGuard, check_action, check_render_mode
 from edge_envs.core.seeding import entropy_from
 from edge_envs.large_scale_mec.model import (
@@ -31,14 +32,6 @@ from edge_envs.large_scale_mec.params import LargeScaleMECParams
 from edge_envs.registry import resolve_scenario
 
 __all__ = ["LargeScaleMECEnv", "decode_observation", "reward_of"]
-
-
-def _view(arr: np.ndarray | None) -> np.ndarray | None:
-    if arr is None:
-        return None
-    out = arr.view()
-    out.flags.writeable = False
-    return out
 
 
 class LargeScaleMECEnv(gym.Env):
@@ -199,11 +192,11 @@ class LargeScaleMECEnv(gym.Env):
 
     @property
     def cpu_allocation_hz(self) -> np.ndarray | None:
-        return None if self._last is None else _view(self._last.cpu_allocation_hz)
+        return None if self._last is None else read_only(self._last.cpu_allocation_hz)
 
     @property
     def tx_power_w(self) -> np.ndarray | None:
-        return None if self._last is None else _view(self._last.tx_power_w)
+        return None if self._last is None else read_only(self._last.tx_power_w)
 
     @property
     def last_result(self) -> SlotResult | None:
