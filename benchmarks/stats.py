@@ -198,19 +198,17 @@ def newest_versions(rows: Iterable[dict[str, Any]]) -> tuple[list[dict[str, Any]
     rows of older fingerprints were left out. Newest = of the row that finished last."""
     from benchmarks.jobs import canonical_json
 
+    def agent_cell(row: dict[str, Any]) -> tuple:
+        return (row["env_id"], row["scenario"], canonical_json(row["env_overrides"]),
+                row["agent"])
+
     rows = list(rows)
     newest: dict[tuple, dict[str, Any]] = {}
     for row in rows:
-        cell = (row["env_id"], row["scenario"], canonical_json(row["env_overrides"]),
-                row["agent"])
+        cell = agent_cell(row)
         if cell not in newest or _order(row) > _order(newest[cell]):
             newest[cell] = row
-    wanted = {(*cell, fingerprint_of(row)) for cell, row in newest.items()}
-    kept = [
-        r for r in rows
-        if (r["env_id"], r["scenario"], canonical_json(r["env_overrides"]), r["agent"],
-            fingerprint_of(r)) in wanted
-    ]
+    kept = [r for r in rows if fingerprint_of(r) == fingerprint_of(newest[agent_cell(r)])]
     return kept, len(rows) - len(kept)
 
 

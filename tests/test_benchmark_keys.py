@@ -19,6 +19,7 @@ import pytest
 
 from benchmarks import fingerprint, suites
 from benchmarks.cli import main
+from benchmarks.jobs import Job
 from benchmarks.runner import run_jobs
 from benchmarks.stats import newest_versions, summarise
 from benchmarks.store import ADDED_IN_2, COLUMNS, SCHEMA_VERSION, Store
@@ -254,12 +255,15 @@ def test_schema_1_store_is_migrated_in_place(toy, tmp_path):
     db.close()
     old = tmp_path / "old"
     old.mkdir()
-    make_v1_store(old, {**record, "job_key": "old-key", "code_version": "0.1.0"})
+    job_v1 = {k: v for k, v in json.loads(record["job"]).items() if k != "code_fingerprint"}
+    make_v1_store(old, {**record, "job_key": "old-key", "code_version": "0.1.0",
+                        "job": json.dumps({**job_v1, "code_version": "0.1.0"})})
 
     with Store(old) as store:
         (row,) = store.rows()
         assert row["code_fingerprint"] == "0.1.0" and row["git_commit"] is None
         assert row["resolved_config"] is None and row["metrics"] == json.loads(record["metrics"])
+        assert Job.from_dict(row["job"]).code_fingerprint == "0.1.0"
         assert store.integrity_check() == "ok"
     db = sqlite3.connect(old / "results.sqlite")
     assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
