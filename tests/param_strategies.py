@@ -26,6 +26,7 @@ from edge_envs.large_scale_mec.params import (
     REWARDS,
     TASK_TYPES,
 )
+from edge_envs.offload_sap.params import DECISION_SITES as SAP_DECISION_SITES
 
 # "generator" needs a user object; every other mobility model is drawn.
 CLUSTER_MOBILITY = ("two-point", "random-direction", "random-reflection", "trace")
@@ -133,8 +134,59 @@ def single_cell_mec_overrides(draw) -> dict:
     }
 
 
+@st.composite
+def offload_sap_overrides(draw) -> dict:
+    # Rates and mean period lengths are bounded so that an episode spans at most some
+    # thousands of on/off periods (milliseconds per example).
+    def pair(low: float, high: float) -> tuple[float, float]:
+        a = draw(_floats(low, high))
+        return (a, a * draw(_floats(1.0, 10.0)))
+
+    n_servers = draw(st.integers(1, 4))
+
+    def per_server(low: float, high: float) -> tuple[float, ...]:
+        return tuple(draw(_floats(low, high)) for _ in range(n_servers))
+
+    outage_trace = None
+    if draw(st.booleans()):
+        starts = sorted(draw(st.lists(_floats(0.0, 20.0), min_size=1, max_size=4, unique=True)))
+        ends = [min(s + draw(_floats(0.01, 5.0)), nxt) for s, nxt in
+                zip(starts, [*starts[1:], 1e9], strict=True)]
+        outage_trace = tuple((s, e) for s, e in zip(starts, ends, strict=True) if e > s)
+    return {
+        "n_devices": draw(st.integers(1, 12)),
+        "tasks_per_device": draw(st.integers(1, 8)),
+        "task_bits_range": pair(1e3, 1e6),
+        "theta": draw(_floats(0.01, 10.0)),
+        "device_clock_hz_range": pair(1e8, 5e9),
+        "cycles_per_bit": draw(_floats(1.0, 1000.0)),
+        "kappa": draw(_floats(0.0, 1e-25)),
+        "device_link_bps_range": pair(1e5, 1e9),
+        "tx_power_w": draw(_floats(0.0, 5.0)),
+        "battery_j": draw(_floats(1e-3, 1e3)),
+        "uplink_channels": draw(st.integers(1, 4)),
+        "server_speed_bps": per_server(1e6, 1e10),
+        "server_link_bps": per_server(1e5, 1e10),
+        "server_energy_j_per_bit": per_server(0.0, 1e-5),
+        "slow_factor": draw(_floats(0.1, 1.0)),
+        "mean_normal_s": draw(_floats(0.5, 20.0)),
+        "mean_slow_s": draw(_floats(0.5, 20.0)),
+        "alpha": draw(_floats(0.0, 10.0)),
+        "beta": draw(_floats(0.0, 10.0)),
+        "decision_site": draw(st.sampled_from(SAP_DECISION_SITES)),
+        "loop_latency_s": draw(_floats(0.0, 2.0)),
+        "mean_up_s": draw(_floats(0.5, 20.0)),
+        "mean_down_s": draw(_floats(0.5, 20.0)),
+        "outage_trace": outage_trace,
+        "deadline_range_s": pair(0.0, 5.0),
+        "refresh_s": draw(_floats(0.01, 5.0)),
+        "drop_penalty_factor": draw(_floats(0.0, 10.0)),
+    }
+
+
 PARAM_STRATEGIES = {
     "EdgeCluster-v0": edge_cluster_overrides(),
     "LargeScaleMEC-v0": large_scale_mec_overrides(),
     "SingleCellMEC-v0": single_cell_mec_overrides(),
+    "OffloadSAP-v0": offload_sap_overrides(),
 }

@@ -1,0 +1,164 @@
+"""PettingZoo view of OffloadSAP: one agent per device (``device_0`` ... ``device_{N-1}``).
+
+Each agent observes its device (:mod:`edge_envs.offload_sap.observation`, the same vector as
+the Gymnasium view) and acts with ``Discrete(Z + 1)`` (0 = local, ``z`` = server ``z - 1``).
+A parallel step is one decision time: every live agent sends an action, and those of the agents
+whose ``needs_decision`` entry (the first observation value, also their action mask) is 1 are
+booked, in device order; the others are ignored. Usually one device decides per step; at
+``t = 0`` in ``device`` mode they all do.
+
+An agent's reward is ``-info["cost"]`` of its own device: the cost of its task booked in this
+step plus the penalties of its tasks dropped or left unserved while the simulation ran on to
+the next decision. Its ``info`` has the keys of the Gymnasium view for its own device
+(``battery_j`` its battery); ``link_up`` and ``control_bytes`` are global.
+
+An agent terminates, and leaves ``agents``, when its device has nothing left to decide: all its
+tasks are booked or dropped, or its battery emptied (its remaining tasks are unserved).
+
+Factories: :func:`parallel_env` (parallel API) and :func:`env` (AEC, via ``parallel_to_aec``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from gymnasium import spaces
+from gymnasium.utils import seeding
+from pettingzoo import ParallelEnv
+from pettingzoo.utils.conversions import parallel_to_aec
+
+from edge_envs.core.env_base import check_action, check_render_mode
+from edge_envs.core.seeding import entropy_from
+from edge_envs.offload_sap.gym_env import step_info
+from edge_envs.offload_sap.model import OffloadSAPModel
+from edge_envs.offload_sap.observation import observation_bounds
+from edge_envs.offload_sap.params import OffloadSAPParams
+from edge_envs.registry import resolve_scenario
+
+__all__ = ["OffloadSAPParallelEnv", "env", "parallel_env"]
+
+
+def parallel_env(
+    scenario: str | OffloadSAPParams | None = None,
+    render_mode: str | None = None,
+    **overrides: Any,
+) -> OffloadSAPParallelEnv:
+    """The parallel multi-agent env (see the module docstring)."""
+    return OffloadSAPParallelEnv(scenario, render_mode=render_mode, **overrides)
+
+
+def env(
+    scenario: str | OffloadSAPParams | None = None,
+    render_mode: str | None = None,
+    **overrides: Any,
+):
+    """The AEC version of :func:`parallel_env` (PettingZoo's ``parallel_to_aec``)."""
+    return parallel_to_aec(parallel_env(scenario, render_mode=render_mode, **overrides))
+
+
+class OffloadSAPParallelEnv(ParallelEnv):
+    """One agent per device; see the module docstring. ``send_control`` and
+    ``control_link_up`` are the hooks of the Gymnasium view."""
+
+    metadata = {
+        "render_modes": ["rgb_array"],
+        "name": "offload_sap_v0",
+        "is_parallelizable": True,
+        "render_fps": 4,
+    }
+
+    def __init__(
+        self,
+        scenario: str | OffloadSAPParams | None = None,
+        render_mode: str | None = None,
+        **overrides: Any,
+    ) -> None:
+        check_render_mode(render_mode, self.metadata["render_modes"])
+        from edge_envs.offload_sap import SYSTEM
+
+        self.params: OffloadSAPParams = resolve_scenario(SYSTEM, scenario, overrides)
+        self.model = OffloadSAPModel(self.params)
+        self.render_mode = render_mode
+        self.possible_agents = [f"device_{i}" for i in range(self.params.n_devices)]
+        self._index = {a: i for i, a in enumerate(self.possible_agents)}
+        self.agents: list[str] = []
+        low, high = observation_bounds(self.params)
+        self.observation_spaces = {
+            a: spaces.Box(low, high, dtype=np.float32) for a in self.possible_agents
+        }
+        self.action_spaces = {
+            a: spaces.Discrete(self.params.n_actions) for a in self.possible_agents
+        }
+        self._np_random: np.random.Generator | None = None
+
+    def observation_space(self, agent: str) -> spaces.Box:
+        return self.observation_spaces[agent]
+
+    def action_space(self, agent: str) -> spaces.Discrete:
+        return self.action_spaces[agent]
+
+    # -- API ------------------------------------------------------------------------
+    def reset(self, seed: int | None = None, options: dict | None = None):
+        if seed is not None or self._np_random is None:
+            self._np_random, _ = seeding.np_random(seed)
+        self.model.reset(entropy_from(self._np_random, seed))
+        live = np.flatnonzero(self.model.active)
+        # With no decision left at all (every task dropped), the agents stay for one step that
+        # reports the penalties.
+        self.agents = [self.possible_agents[i] for i in live] or list(self.possible_agents)
+        return self._observations(), {a: {} for a in self.agents}
+
+    def step(self, actions: dict[str, Any]):
+        if not self.agents:
+            raise RuntimeError("step() called before reset() or after the episode ended; "
+                               "call reset()")
+        missing = [a for a in self.agents if a not in actions]
+        if missing:
+            raise ValueError(f"actions missing for agents {missing}")
+        chosen = {a: int(check_action(self.action_spaces[a], actions[a])) for a in self.agents}
+        model = self.model
+        deciding = model.deciding()
+        for i in deciding.tolist():
+            model.decide(i, chosen[self.possible_agents[i]])
+        more = model.advance() if deciding.size else False
+        acc = model.settle()
+        link_up = model.link_up
+        control_bytes = model.take_control_bytes()
+        agents = list(self.agents)
+        observations = self._observations(agents)
+        rewards, terminations, truncations, infos = {}, {}, {}, {}
+        for a in agents:
+            i = self._index[a]
+            info = step_info(acc[:, i], float(model.battery_j[i]), link_up, control_bytes)
+            infos[a] = info
+            rewards[a] = -info["cost"]
+            terminations[a] = not (more and model.active[i])
+            truncations[a] = False
+        self.agents = [a for a in agents if not terminations[a]]
+        return observations, rewards, terminations, truncations, infos
+
+    def render(self):
+        if self.render_mode is None:
+            return None
+        from edge_envs.offload_sap.render import draw_model
+
+        return draw_model(self.model)
+
+    def close(self) -> None:
+        pass
+
+    # -- hooks ------------------------------------------------------------------------
+    def send_control(self, n_bytes: int) -> bool:
+        """See :meth:`edge_envs.offload_sap.gym_env.OffloadSAPEnv.send_control`."""
+        return self.model.send_control(n_bytes)
+
+    @property
+    def control_link_up(self) -> bool:
+        return self.model.link_up
+
+    # -- helpers ----------------------------------------------------------------------
+    def _observations(self, agents: list[str] | None = None) -> dict[str, np.ndarray]:
+        agents = self.agents if agents is None else agents
+        rows = self.model.observe([self._index[a] for a in agents])
+        return {a: rows[k] for k, a in enumerate(agents)}
