@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from edge_envs.core.arrays import read_only
 from edge_envs.core.seeding import spawn_streams
 from edge_envs.single_cell_mec.params import SingleCellMECParams
 
@@ -43,12 +44,6 @@ __all__ = [
     "simulate_slot",
     "uplink_rate_bps",
 ]
-
-
-def _read_only(values, dtype=np.float64) -> np.ndarray:
-    arr = np.array(values, dtype=dtype)
-    arr.flags.writeable = False
-    return arr
 
 
 def path_gain(distance_m, params: SingleCellMECParams) -> np.ndarray:
@@ -167,38 +162,37 @@ def simulate_slot(decisions, state: SlotState, params: SingleCellMECParams) -> S
     d = np.asarray(decisions)
     if d.ndim == 1:
         d = d[None, :]
-    m = state.server_speed_hz.shape[0]
+    n_pop, n = d.shape
     bits, cycles = state.task_bits, state.task_cycles
     off = d > 0
     k = np.count_nonzero(off, axis=1)
     rate = uplink_rate_bps(state.channel_gain, np.maximum(k, 1)[:, None], params)
     arrival = bits / rate
-    arrival += np.where(d >= 2, bits / params.forward_rate_bps, 0.0)
+    arrival += (d >= 2) * (bits / params.forward_rate_bps)
     arrival[~off] = np.inf
     order = np.argsort(arrival, axis=1, kind="stable")
-    rows = np.arange(d.shape[0])[:, None]
-    d_sorted = d[rows, order]
-    # (P, M, N) in arrival order: is the j-th arrival on server m?
-    member = d_sorted[:, None, :] == np.arange(1, m + 1)[None, :, None]
-    service = (cycles[order][:, None, :] / state.server_speed_hz[None, :, None]) * member
-    total = np.cumsum(service, axis=-1)
-    start = arrival[rows, order][:, None, :] - total
-    start += service
-    start[~member] = -np.inf
-    np.maximum.accumulate(start, axis=-1, out=start)
+    rows = np.arange(n_pop)[:, None]
+    # Arrays below are (N, P, M): arrival rank first, so the running sums and maxima run
+    # over the leading axis (fast for large populations).
+    d_sorted = d[rows, order].T
+    member = d_sorted[:, :, None] == np.arange(1, state.server_speed_hz.shape[0] + 1)
+    service = np.where(member, (cycles[order].T)[:, :, None] / state.server_speed_hz, 0.0)
+    total = np.cumsum(service, axis=0)
+    start = np.where(member, (arrival[rows, order].T)[:, :, None] - total + service, -np.inf)
+    np.maximum.accumulate(start, axis=0, out=start)
     ready = state.ready_s
-    np.maximum(start, ready[None, :, None], out=start)
-    finish = total + start
+    np.maximum(start, ready, out=start)
+    finish = np.add(total, start, out=start)
     delay = np.empty(d.shape)
-    delay[rows, order] = finish[rows, np.maximum(d_sorted - 1, 0), np.arange(d.shape[1])]
+    delay[rows, order] = finish[np.arange(n)[:, None], rows.T, np.maximum(d_sorted - 1, 0)].T
     delay = np.where(off, delay, cycles / state.local_speed_hz)
-    backlog = state.server_speed_hz * np.maximum(finish[:, :, -1] - params.slot_s, 0.0)
-    load = ready + total[:, :, -1]
+    backlog = state.server_speed_hz * np.maximum(finish[-1] - params.slot_s, 0.0)
+    load = ready + total[-1]
     variance = load.var(axis=1)
     mean_delay = delay.mean(axis=1)
     return SlotOutcome(
         decisions=d, delay_s=delay, load_factors=load, load_variance=variance,
-        backlog_cycles=backlog, server_task_counts=np.count_nonzero(member, axis=-1),
+        backlog_cycles=backlog, server_task_counts=np.count_nonzero(member, axis=0),
         mean_delay_s=mean_delay, mean_reward=-(params.w1 * mean_delay + params.w2 * variance),
     )
 
@@ -227,15 +221,15 @@ class SingleCellMECModel:
         self._streams = spawn_streams(entropy, STREAMS)
         layout = self._streams["layout"]
         if p.server_speeds_hz is not None:
-            servers = _read_only(p.server_speeds_hz)
+            servers = read_only(p.server_speeds_hz, np.float64)
         else:
-            servers = _read_only(layout.uniform(*p.server_speed_range_hz, size=p.n_servers))
-        local = _read_only(layout.uniform(*p.local_speed_range_hz, size=p.n_users))
-        self.distance_m = _read_only(layout.uniform(*p.distance_range_m, size=p.n_users))
-        self.path_gain = _read_only(path_gain(self.distance_m, p))
+            servers = read_only(layout.uniform(*p.server_speed_range_hz, size=p.n_servers))
+        local = read_only(layout.uniform(*p.local_speed_range_hz, size=p.n_users))
+        self.distance_m = read_only(layout.uniform(*p.distance_range_m, size=p.n_users))
+        self.path_gain = read_only(path_gain(self.distance_m, p))
         self._episode = (local, servers)
         self.slot = 0
-        self.state = self._draw_slot(_read_only(np.zeros(p.n_servers)), p.n_users)
+        self.state = self._draw_slot(read_only(np.zeros(p.n_servers)), p.n_users)
         return self.state
 
     def _draw_slot(self, backlog: np.ndarray, prev_offloading: int) -> SlotState:
@@ -263,8 +257,7 @@ class SingleCellMECModel:
         (new tasks, the backlog carried over). Returns the one-row outcome."""
         state = self._state(None)
         outcome = simulate_slot(decision, state, self.params)
-        backlog = outcome.backlog_cycles[0]
-        backlog.flags.writeable = False
+        backlog = read_only(outcome.backlog_cycles[0].copy())
         n_off = int(self.params.n_users - np.count_nonzero(outcome.decisions[0] == 0))
         self.slot += 1
         self.state = self._draw_slot(backlog, n_off)

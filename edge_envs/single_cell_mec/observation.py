@@ -159,3 +159,12 @@ def step_info(outcome: SlotOutcome, row: int = 0) -> dict:
         "server_task_counts": outcome.server_task_counts[row],
         "n_local": int(decision.size - np.count_nonzero(decision)),
     }
+
+
+def observed_from_state(state: SlotState, params: SingleCellMECParams) -> Observed:
+    """What the observation of ``state`` tells, without the ``float32`` rounding."""
+    return Observed(
+        load_factors_s=state.ready_s, server_speed_hz=state.server_speed_hz,
+        task_bits=state.task_bits, task_cycles=state.task_cycles,
+        local_speed_hz=state.local_speed_hz, uplink_rate_bps=state.uplink_estimate_bps(params),
+    )

@@ -12,7 +12,6 @@ in kB with 1 kB = 1000 bytes = 8000 bits (:data:`BITS_PER_KB`).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -21,7 +20,7 @@ from edge_envs.core.validation import check_float, check_int
 BITS_PER_KB = 8000.0
 """1 kB = 1000 bytes = 8000 bits."""
 
-SWEEP_USERS = (4, 6, 8, 10, 12, 14, 16, 18, 20, 30, 40, 60, 80)
+SWEEP_USERS = (4, 6, 8, 10, 12, 14, 16, 18, 20, 30, 40, 60, 80, 100, 120)
 """User counts of the ``sweep-users-N`` scenarios (Fig. 7 of paper 002 and beyond it, up to
 where computing locally starts to pay, see the docs)."""
 
@@ -144,20 +143,6 @@ class SingleCellMECParams:
             return max(self.server_speeds_hz)
         return self.server_speed_range_hz[1]
 
-    @property
-    def n_options(self) -> int:
-        """Choices per user: local (0) or one of the ``M`` servers."""
-        return self.n_servers + 1
-
-    @property
-    def joint_decisions(self) -> int:
-        """``(M + 1)^N``, the number of joint decisions of one slot."""
-        return self.n_options**self.n_users
-
-    @property
-    def log10_joint_decisions(self) -> float:
-        return self.n_users * math.log10(self.n_options)
-
 
 def _scenarios() -> dict[str, SingleCellMECParams]:
     paper = SingleCellMECParams()
@@ -170,10 +155,11 @@ def _scenarios() -> dict[str, SingleCellMECParams]:
     # printed; we go past 20 users to where local execution starts to win).
     for n in SWEEP_USERS:
         out[f"sweep-users-{n}"] = replace(paper, n_users=n)
-    # Queues that carry over slots: slower servers, twice the users. The servers' total speed
-    # (20 GHz on average) is about the offered work (20 tasks of 1 Gcycle per second), so
-    # the backlog and the local option decide delays.
-    out["heavy"] = replace(paper, n_users=20, server_speed_range_hz=(3e9, 5e9))
+    # Queues that carry over slots: twice the users on servers of 2..4 GHz. The servers'
+    # speed (15 GHz on average) is below the offered work (20 tasks of about 1 Gcycle per
+    # second), so backlogs carry over every slot and sending everything to the servers makes
+    # them grow without bound: queueing and the local option decide the delays.
+    out["heavy"] = replace(paper, n_users=20, server_speed_range_hz=(2e9, 4e9))
     # A small instance whose slot optimum is exhaustive ((3 + 1)^4 = 256 joint decisions):
     # the quick board's scenario.
     out["small-4x3"] = replace(paper, n_users=4, n_servers=3)
