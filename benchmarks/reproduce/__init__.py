@@ -1,7 +1,9 @@
 """Paper reproductions: ``edge-bench reproduce PAPER`` dispatches to ``PAPERS[PAPER]``.
 
-Each target is ``"module:function"`` with ``function(argv: list[str]) -> int`` (an exit code);
-it runs that paper's experiments and writes a report with our numbers beside the paper's.
+Each target is ``"module:attr"``: either a
+:class:`~benchmarks.reproduce.base.Reproduction` (parts run by the benchmark runner, then a
+renderer over the store; the common options of :func:`benchmarks.reproduce.base.main`), or a
+function ``main(argv: list[str]) -> int`` (an exit code) that runs the experiments its own way.
 To add a paper, write the module and add one line here.
 """
 
@@ -13,7 +15,7 @@ from collections.abc import Sequence
 
 PAPERS: dict[str, str] = {
     "dirs": "benchmarks.reproduce.dirs:main",
-    "cluster": "benchmarks.reproduce.cluster:main",
+    "cluster": "benchmarks.reproduce.cluster:REPRODUCTION",
 }
 
 
@@ -21,10 +23,14 @@ def dispatch(paper: str, argv: Sequence[str] = ()) -> int:
     """Run the reproduction of ``paper``; ``ValueError`` (one line) if there is none."""
     if paper not in PAPERS:
         raise ValueError(f"unknown paper {paper!r}; valid: {', '.join(PAPERS)}")
-    module_name, func = PAPERS[paper].split(":")
+    module_name, attr = PAPERS[paper].split(":")
     if importlib.util.find_spec(module_name) is None:
         raise ValueError(
             f"the reproduction of {paper!r} ({module_name}) is not available yet in this version"
         )
-    main = getattr(importlib.import_module(module_name), func)
-    return int(main(list(argv)) or 0)
+    target = getattr(importlib.import_module(module_name), attr)
+    from benchmarks.reproduce.base import Reproduction, main
+
+    if isinstance(target, Reproduction):
+        return int(main(target, list(argv)) or 0)
+    return int(target(list(argv)) or 0)
