@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import edge_envs
 from benchmarks.jobs import Job, check_disjoint
 
 # --------------------------------------------------------------------------- settings
@@ -115,11 +116,7 @@ def eval_seeds_for(episodes: int, base: int | None = None) -> tuple[int, ...]:
 
 # --------------------------------------------------------------------------- presets
 def _systems(systems: Mapping[str, Any] | None) -> Mapping[str, Any]:
-    if systems is not None:
-        return systems
-    import edge_envs
-
-    return edge_envs.SYSTEMS
+    return edge_envs.SYSTEMS if systems is None else systems
 
 
 def _all_agents():
@@ -245,7 +242,8 @@ register_preset(
     "agent (small budgets), 2 training seeds, 5 evaluation episodes",
     build_quick,
 )
-register_paper_presets()
+# From what ``import edge_envs`` discovered: SYSTEMS may be narrowed while this module is imported.
+register_paper_presets(edge_envs.DISCOVERED)
 register_preset("paper", "all paper-* presets together", build_paper)
 
 

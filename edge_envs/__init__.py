@@ -29,6 +29,8 @@ __version__ = "0.1.0"
 SYSTEM_ENTRY_POINT_GROUP = "edge_envs.systems"
 # Sub-packages that hold shared code, not a system.
 _NOT_SYSTEMS = frozenset({"core"})
+# What discovery registered at import (SYSTEMS may change later: tests, ``--import`` modules).
+DISCOVERED: dict[str, System] = {}
 
 
 def builtin_systems() -> list[System]:
@@ -78,12 +80,11 @@ def register(system: System) -> None:
 
 
 def _register_all() -> None:
-    builtin = builtin_systems()
-    for system in builtin:
+    for system in builtin_systems():
         register(system)
-    names = {s.env_id for s in builtin}
+        DISCOVERED[system.env_id] = system
     for system in plugin_systems():
-        if system.env_id in names:  # a plug-in may not shadow a built-in id
+        if system.env_id in DISCOVERED:  # a plug-in may not shadow a built-in id
             warnings.warn(f"edge_envs: system plug-in {system.env_id} shadows a built-in "
                           "system; skipped", stacklevel=2)
             continue
@@ -91,8 +92,10 @@ def _register_all() -> None:
             register(system)
         except ValueError as exc:
             warnings.warn(f"edge_envs: system plug-in skipped: {exc}", stacklevel=2)
+            continue
+        DISCOVERED[system.env_id] = system
 
 
 _register_all()
 
-__all__ = ["SYSTEMS", "System", "get_system", "register", "__version__"]
+__all__ = ["DISCOVERED", "SYSTEMS", "System", "get_system", "register", "__version__"]

@@ -54,7 +54,7 @@ RUN = ["run", "--env", "BenchToy-v0", "--scenario", "tiny", "--agent", "toy-gree
          "unknown agent 'nope'; valid: random, toy-greedy, toy-oracle, toy-learner, toy-slow"),
         (["run", "--env", "BenchToy-v0", "--agent", "nomodule_xyz:f"],
          "cannot import module 'nomodule_xyz'"),
-        (["run", "--preset", "nope"], "unknown preset 'nope'; valid: quick, paper-dirs"),
+        (["run", "--preset", "nope"], "unknown preset 'nope'; valid: quick, paper-cluster"),
         ([*RUN[:4], "huge", *RUN[5:]], "unknown scenario 'huge' for BenchToy-v0; valid: tiny"),
         ([*RUN, "--seeds", "0-x"], "malformed training seeds '0-x'"),
         ([*RUN, "--eval-seeds", "1,,2"], "malformed evaluation seeds '1,,2'"),
