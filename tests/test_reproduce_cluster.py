@@ -169,6 +169,18 @@ def test_renderer_writes_tables_and_targets_from_store_rows(tmp_path):
     assert "On the Fig. 11 run (100 % data):" in targets
     assert "| 0 | 0.200 | 0.300 | 0.650 | 0.700 | 0.400 | 0.600 | 0.500 | 2.50 | 0.71 |" in report
     assert "steps of the kept (best-validation) weights: [1000, 2000, 1000, 2000]" in report
+    claims = {ln.split(" | ")[0][2:]: ln for ln in report[report.index("## Claims"):]
+              .splitlines() if ln.startswith("| ") and " | " in ln}
+    assert claims["D3QN scores above SC-MWVC on synthetic mobility (Fig. 9)"].endswith(
+        "| fixed-route-80x4 x3.00 | holds |")
+    # LL-D3QN (0.50 + 0.51) / 2 = 0.505 against SC-MWVC 0.15: x3.37 at both shares.
+    assert "| 25% x3.37, 100% x3.37 | holds |" in claims[
+        "LL-D3QN about 3 x SC-MWVC on the warehouse trace, at every share of training data "
+        "(Fig. 11; holds at >= 2.5 x)"]
+    assert claims["LL-D3QN above L-D3QN and D3QN: the LSTM helps (Fig. 11)"].endswith(
+        "| does not hold here |")  # all three score 0.505 here
+    assert claims["LL-D3QN's reward falls as servers are added (Fig. 12)"].endswith(
+        "| 0.89 -> 0.74 -> 0.68 | - | not measured yet |")
 
 
 def test_legacy_score_is_the_one_evaluation_loop_on_its_own_path_streams():

@@ -119,6 +119,29 @@ def select_rows(
 
 
 # --------------------------------------------------------------------------- rendering
+@dataclass(frozen=True)
+class Claim:
+    """One claim of the paper, its number, ours and the verdict (``None``: not measured)."""
+
+    claim: str
+    paper: str
+    ours: str
+    holds: bool | None
+    why: str = ""
+
+
+def claims_table(claims: Sequence[Claim]) -> list[str]:
+    """The claims as a Markdown table: claim, paper, ours, holds / does not hold here."""
+    lines = ["| claim | paper | ours | verdict |", "|---|---|---|---|"]
+    for c in claims:
+        verdict = {True: "holds", False: "does not hold here", None: "not measured yet"}[
+            c.holds]
+        if c.why:
+            verdict += f" ({c.why})"
+        lines.append(f"| {c.claim} | {c.paper} | {c.ours} | {verdict} |")
+    return lines + [""]
+
+
 @dataclass
 class Context:
     """What a renderer reads: the stored rows of each part and where figures go."""

@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.reproduce.base import Context, Part, Reproduction
+from benchmarks.reproduce.base import Context, Part, Reproduction, claims_table
 from benchmarks.reproduce.base import main as run_main
 
 ENV_ID = "EdgeCluster-v0"
@@ -349,6 +349,67 @@ def study_targets(study: dict) -> list[str]:
     return lines
 
 
+# --------------------------------------------------------------------------- claims
+# Fig. 12-14: how the paper's LL-D3QN reward moves along each sweep (-1 falls, +1 rises).
+SWEEP_CLAIMS = {
+    "fig12": ("LL-D3QN's reward falls as servers are added (Fig. 12)", -1),
+    "fig13": ("LL-D3QN's reward rises with the number of nodes (Fig. 13)", +1),
+    "fig14": ("LL-D3QN's reward falls as the sensing ratio grows (Fig. 14)", -1),
+}
+
+
+def _pct(label: str) -> str:
+    return f"{float(label.split('-')[1]):.0%}"
+
+
+def paper_claims(fig9: dict, fig11: dict, sweeps: dict[str, dict]) -> list:
+    """The paper's claims on Figs. 9 and 11-14 with our numbers (``holds`` is ``None`` while
+    the cells a claim needs are not stored)."""
+    from benchmarks.reproduce.base import Claim
+
+    claims = []
+    ratios = {sc: _reward(c, "d3qn") / max(_reward(c, "sc-mwvc"), 1e-9)
+              for sc, c in fig9.items() if "d3qn" in c and "sc-mwvc" in c}
+    claims.append(Claim(
+        "D3QN scores above SC-MWVC on synthetic mobility (Fig. 9)",
+        " / ".join(PAPER_FIG9_RATIO[sc] for sc in FIG9) + " x SC-MWVC",
+        ", ".join(f"{sc} x{r:.2f}" for sc, r in ratios.items()) or "-",
+        all(r > 1 for r in ratios.values()) if ratios else None))
+    full = {k: c for k, c in fig11.items() if all(a in c for a in ("sc-mwvc", *DRL))}
+    ll_ratio = {k: _reward(c, "ll-d3qn") / max(_reward(c, "sc-mwvc"), 1e-9)
+                for k, c in full.items()}
+    claims.append(Claim(
+        "LL-D3QN about 3 x SC-MWVC on the warehouse trace, at every share of training data "
+        "(Fig. 11; holds at >= 2.5 x)",
+        " / ".join(f"x{PAPER_LL_RATIO[f'warehouse-{f:g}']:.2f}" for f in FRACTIONS) +
+        " at 25 / 50 / 100 %",
+        ", ".join(f"{_pct(k)} x{r:.2f}" for k, r in ll_ratio.items()) or "-",
+        all(r >= 2.5 for r in ll_ratio.values()) if ll_ratio else None))
+    claims.append(Claim(
+        "LL-D3QN above L-D3QN and D3QN: the LSTM helps (Fig. 11)", "LL-D3QN highest",
+        "; ".join(f"{_pct(k)}: " + ", ".join(f"{a} {_reward(c, a):.3f}" for a in DRL)
+                  for k, c in full.items()) or "-",
+        all(_reward(c, "ll-d3qn") > max(_reward(c, "d3qn"), _reward(c, "l-d3qn"))
+            for c in full.values()) if full else None))
+    quarter, whole = full.get("warehouse-0.25"), full.get("warehouse-1")
+    claims.append(Claim(
+        "25 % of the training data is enough for LL-D3QN (Fig. 11; holds within 5 % of 100 %)",
+        "0.68 at 25 %, 0.66 at 100 %",
+        f"{_reward(quarter, 'll-d3qn'):.3f} at 25 %, {_reward(whole, 'll-d3qn'):.3f} at 100 %"
+        if quarter and whole else "-",
+        _reward(quarter, "ll-d3qn") >= 0.95 * _reward(whole, "ll-d3qn")
+        if quarter and whole else None))
+    for key, (text, sign) in SWEEP_CLAIMS.items():
+        table = sweeps.get(key, {})
+        values = [_reward(table[sc], "ll-d3qn") if sc in table else None for sc in SWEEPS[key]]
+        known = None not in values
+        claims.append(Claim(
+            text, " -> ".join(f"{PAPER_LL[sc]:.2f}" for sc in SWEEPS[key]),
+            " -> ".join(_fmt(v) for v in values) if any(v is not None for v in values) else "-",
+            bool(np.all(sign * np.diff(values) > 0)) if known else None))
+    return claims
+
+
 # --------------------------------------------------------------------------- report
 def _fmt(x) -> str:
     return "-" if x is None else (f"{x:.3f}" if isinstance(x, float) else str(x))
@@ -411,8 +472,7 @@ def _lstm_section(ctx: Context) -> list[str]:
     return lines + [""]
 
 
-def _fig9_section(ctx: Context) -> list[str]:
-    table = cells(ctx.rows.get("fig9", []), lambda r: r["scenario"], FIG9)
+def _fig9_section(ctx: Context, table: dict) -> list[str]:
     lines = ["## Fig. 9: D3QN on synthetic mobility", "", *ctx.provenance("fig9")]
     if not table:
         return lines
@@ -528,22 +588,27 @@ def render(ctx: Context) -> str:
         lines += ["Agents as run (env options and catalog config of the stored jobs):", "",
                   *agents]
     lines += _lstm_section(ctx)
+    fig9 = cells(ctx.rows.get("fig9", []), lambda r: r["scenario"], FIG9)
     if ctx.shown("fig9"):
-        lines += _fig9_section(ctx)
+        lines += _fig9_section(ctx, fig9)
     fig11 = cells(ctx.rows.get("fig11", []),
                   lambda r: _fraction_label(r) if r.get("learns") else None)
     fig11 = dict(sorted(fig11.items(), key=lambda kv: float(kv[0].split("-")[1])))
     if ctx.shown("fig11"):
         lines += _sweep_section(ctx, "fig11", "Fig. 11: warehouse trace, 80 nodes / 4 servers, "
                                 "by training data", fig11)
-    for key, scenarios in SWEEPS.items():
+    sweeps = {key: cells(ctx.rows.get(key, []), lambda r: r["scenario"], scenarios)
+              for key, scenarios in SWEEPS.items()}
+    for key, table in sweeps.items():
         if ctx.shown(key):
-            table = cells(ctx.rows.get(key, []), lambda r: r["scenario"], scenarios)
             lines += _sweep_section(ctx, key, f"Fig. {key[3:]}: sweep (25 % training data)",
                                     table)
     study = seed_study(ctx.rows.get("seeds", []))
     if ctx.shown("seeds"):
         lines += _seed_section(ctx, study)
+    lines += ["## Claims of the paper", "",
+              "Means over layouts and training seeds of the tables above.", "",
+              *claims_table(paper_claims(fig9, fig11, sweeps))]
     on_study = study_targets(study)
     on_fig11 = cell_targets(fig11.get("warehouse-1", {}))
     if on_study or on_fig11:
