@@ -21,6 +21,20 @@ ROOT = Path(__file__).resolve().parents[1]
 N_JOBS, WORKERS = 8, 2
 
 
+@pytest.fixture
+def code(tmp_path) -> Path:
+    """A copy of the packages the runs import: the code fingerprint is that of the copy, so
+    edits to the working tree while the test runs do not change the jobs' keys."""
+    for package in ("edge_envs", "agents", "benchmarks"):
+        shutil.copytree(ROOT / package, tmp_path / "code" / package,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    return tmp_path / "code"
+
+
+def run_env(code: Path, **extra: str) -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": os.pathsep.join((str(code), str(ROOT))), **extra}
+
+
 def _rows(db_path: Path) -> dict[str, tuple]:
     if not db_path.exists():
         return {}
@@ -36,7 +50,7 @@ def _rows(db_path: Path) -> dict[str, tuple]:
 
 
 @pytest.mark.skipif(not hasattr(os, "killpg"), reason="needs POSIX process groups")
-def test_sigkill_then_resume(tmp_path):
+def test_sigkill_then_resume(tmp_path, code):
     results, counter = tmp_path / "results", tmp_path / "trained.txt"
     cmd = [sys.executable, "-m", "benchmarks", "run", "--import", "tests.benchmark_toy",
            "--env", "BenchToy-v0", "--scenario", "tiny",
@@ -44,7 +58,7 @@ def test_sigkill_then_resume(tmp_path):
            "--seeds", f"0-{N_JOBS - 1}", "--eval-episodes", "2",
            "--workers", str(WORKERS), "--backend", "process",
            "--results", str(results), "--no-progress"]
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "BENCH_TOY_COUNTER": str(counter)}
+    env = run_env(code, BENCH_TOY_COUNTER=str(counter))
     db_path = results / "results.sqlite"
 
     proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, start_new_session=True,
@@ -87,12 +101,8 @@ def test_sigkill_then_resume(tmp_path):
     db.close()
 
 
-def test_same_command_resumes_and_a_code_change_reruns(tmp_path):
-    """Against a copy of the packages: untouched, the command resumes; edited, it re-runs."""
-    code = tmp_path / "code"
-    for package in ("edge_envs", "agents", "benchmarks"):
-        shutil.copytree(ROOT / package, code / package,
-                        ignore=shutil.ignore_patterns("__pycache__"))
+def test_same_command_resumes_and_a_code_change_reruns(tmp_path, code):
+    """Untouched, the command resumes; after an edit of the code, it re-runs."""
     results = tmp_path / "results"
     cmd = [sys.executable, "-m", "benchmarks", "run", "--import", "tests.benchmark_toy",
            "--env", "BenchToy-v0", "--scenario", "tiny",
@@ -100,7 +110,7 @@ def test_same_command_resumes_and_a_code_change_reruns(tmp_path):
            "--agent", "tests.benchmark_toy:ToyRandomAgent",
            "--seeds", "0,1", "--eval-episodes", "2", "--workers", "1",
            "--results", str(results), "--no-progress"]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join((str(code), str(ROOT)))}
+    env = run_env(code)
 
     def run() -> str:
         done = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True,
