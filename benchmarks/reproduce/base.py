@@ -109,7 +109,10 @@ def select_rows(
     by_identity: dict[str, dict[str, Any]] = {}
     if older_code:
         for r in rows:  # insertion order: the newest row of an experiment wins
-            by_identity[identity(Job.from_dict(r["job"]))] = dict(r)
+            try:
+                by_identity[identity(Job.from_dict(r["job"]))] = dict(r)
+            except (TypeError, ValueError, KeyError):
+                continue  # a row this code cannot read as a job matches by key only
     out = []
     for job in jobs:
         row = by_key.get(job.key) or by_identity.get(identity(job))
