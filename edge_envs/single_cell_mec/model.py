@@ -58,9 +58,13 @@ def uplink_rate_bps(channel_gain, n_sharing, params: SingleCellMECParams) -> np.
     """Eq. (5): ``r = (W/k) log2(1 + p g / ((W/k) N0))`` with ``k = n_sharing`` users
     splitting ``W`` evenly (``k`` broadcasts against the gains)."""
     share = params.bandwidth_hz / np.asarray(n_sharing, dtype=np.float64)
-    snr_hz = params.tx_power_w / params.noise_w_per_hz * np.asarray(channel_gain)
-    # log1p keeps very weak channels at a tiny positive rate instead of exactly 0.
-    return share * (np.log1p(snr_hz / share) * _INV_LN2)
+    return _rate(params.tx_power_w / params.noise_w_per_hz * np.asarray(channel_gain), share)
+
+
+def _rate(snr_hz, share_hz):
+    """``share log2(1 + snr_hz / share)``; log1p keeps very weak channels at a tiny positive
+    rate instead of exactly 0."""
+    return share_hz * (np.log1p(snr_hz / share_hz) * _INV_LN2)
 
 
 @dataclass(frozen=True, eq=False)
@@ -165,11 +169,10 @@ def simulate_slot(decisions, state: SlotState, params: SingleCellMECParams) -> S
     n_pop, n = d.shape
     bits, cycles = state.task_bits, state.task_cycles
     off = d > 0
-    k = np.count_nonzero(off, axis=1)
-    rate = uplink_rate_bps(state.channel_gain, np.maximum(k, 1)[:, None], params)
-    arrival = bits / rate
-    arrival += (d >= 2) * (bits / params.forward_rate_bps)
-    arrival[~off] = np.inf
+    k = np.add.reduce(off, axis=1)
+    snr_hz = state.channel_gain * (params.tx_power_w / params.noise_w_per_hz)
+    arrival = bits / _rate(snr_hz, params.bandwidth_hz / np.maximum(k, 1)[:, None])
+    arrival = np.where(off, arrival + (d >= 2) * (bits / params.forward_rate_bps), np.inf)
     order = np.argsort(arrival, axis=1, kind="stable")
     rows = np.arange(n_pop)[:, None]
     # Arrays below are (N, P, M): arrival rank first, so the running sums and maxima run
@@ -188,11 +191,14 @@ def simulate_slot(decisions, state: SlotState, params: SingleCellMECParams) -> S
     delay = np.where(off, delay, cycles / state.local_speed_hz)
     backlog = state.server_speed_hz * np.maximum(finish[-1] - params.slot_s, 0.0)
     load = ready + total[-1]
-    variance = load.var(axis=1)
-    mean_delay = delay.mean(axis=1)
+    # Population variance and mean written with ufunc reductions (np.var/np.mean cost more
+    # in Python overhead than the arithmetic at the paper's sizes).
+    deviation = load - np.add.reduce(load, axis=1, keepdims=True) / load.shape[1]
+    variance = np.add.reduce(deviation * deviation, axis=1) / load.shape[1]
+    mean_delay = np.add.reduce(delay, axis=1) / n
     return SlotOutcome(
         decisions=d, delay_s=delay, load_factors=load, load_variance=variance,
-        backlog_cycles=backlog, server_task_counts=np.count_nonzero(member, axis=0),
+        backlog_cycles=backlog, server_task_counts=np.add.reduce(member, axis=0),
         mean_delay_s=mean_delay, mean_reward=-(params.w1 * mean_delay + params.w2 * variance),
     )
 

@@ -71,30 +71,32 @@ class Encoder:
         self.params = params
         self._inv_user = 1.0 / _user_scales(params)
         self._inv_server = 1.0 / params.server_speed_max_hz
+        self._shared = shared_size(params)
 
-    def shared(self, state: SlotState) -> np.ndarray:
-        """``(2M,)`` squashed start-of-slot load factors, then relative server speeds."""
+    def _fill(self, state: SlotState, shared: np.ndarray, users: np.ndarray) -> None:
+        """Writes the shared part and the ``(N, 4)`` user blocks (unclipped, float64)."""
+        m = self.params.n_servers
         ld = state.ready_s
-        return np.concatenate([ld / (ld + self.params.slot_s),
-                               state.server_speed_hz * self._inv_server])
-
-    def users(self, state: SlotState) -> np.ndarray:
-        """``(N, 4)`` the users' blocks."""
-        p = self.params
-        block = np.stack([state.task_bits, state.task_cycles, state.local_speed_hz,
-                          state.uplink_estimate_bps(p)], axis=1)
-        return block * self._inv_user
+        np.divide(ld, ld + self.params.slot_s, out=shared[..., :m])
+        np.multiply(state.server_speed_hz, self._inv_server, out=shared[..., m:])
+        users[:, 0] = state.task_bits
+        users[:, 1] = state.task_cycles
+        users[:, 2] = state.local_speed_hz
+        users[:, 3] = state.uplink_estimate_bps(self.params)
+        users *= self._inv_user
 
     def centralised(self, state: SlotState) -> np.ndarray:
         """The Gymnasium observation (a fresh ``float32`` array)."""
-        out = np.concatenate([self.shared(state), self.users(state).ravel()])
+        out = np.empty(observation_size(self.params))
+        self._fill(state, out[: self._shared],
+                   out[self._shared:].reshape(self.params.n_users, USER_FEATURES))
         return np.clip(out, 0.0, 1.0, out=out).astype(np.float32)
 
     def per_agent(self, state: SlotState) -> np.ndarray:
         """``(N, 2M + 4)``: row ``n`` is agent ``user_n``'s observation."""
-        users = self.users(state)
-        shared = np.broadcast_to(self.shared(state), (users.shape[0], shared_size(self.params)))
-        out = np.concatenate([shared, users], axis=1)
+        out = np.empty((self.params.n_users, agent_observation_size(self.params)))
+        self._fill(state, out[0, : self._shared], out[:, self._shared:])
+        out[1:, : self._shared] = out[0, : self._shared]
         return np.clip(out, 0.0, 1.0, out=out).astype(np.float32)
 
 
