@@ -21,6 +21,8 @@ if not PZ_SYSTEMS:
 JOINT_ACTION = {
     # Agent j's N scores are column j of the (N, M) IoTD-major score action.
     "LargeScaleMEC-v0": ({"action_mode": "scores"}, lambda acts: np.stack(acts).T.reshape(-1)),
+    # User n's Discrete choice is entry n of the MultiDiscrete action.
+    "SingleCellMEC-v0": ({}, lambda acts: np.array(acts, dtype=np.int64)),
 }
 
 
