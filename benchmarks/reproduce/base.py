@@ -207,7 +207,9 @@ class Context:
 
     def _this_code(self, fingerprint: str) -> str:
         current = str(self.current_fingerprint or "")[:12]
-        return ", this code" if current and fingerprint == current else ""
+        if not current:
+            return ""
+        return ", this code" if fingerprint == current else ", not this code"
 
 
 def _short_commit(commit: str) -> str:
