@@ -159,7 +159,14 @@ class OffloadSAPModel:
         self.control_bytes = 0
         self.control_bytes_total = 0
         self.view_time = -1.0
-        self.view = np.zeros(1 + 3 * self.z)
+        z = self.z
+        self.sap_obs = np.zeros(3 + 5 * z)
+        self.sap_obs[3 + z:3 + 2 * z] = self._server_energy * 1e6
+        self.sap_obs[3 + 2 * z:3 + 3 * z] = self._server_link * 1e-6
+        self._device_obs = np.stack([self.device_speed_bps * 1e-6,
+                                     self.device_energy_j_per_bit * 1e6,
+                                     self.device_link_bps * 1e-6,
+                                     self.tx_energy_j_per_bit * 1e6], axis=1)
         for i in range(n):
             self._next_task(i, 0.0)
         return self.advance()
@@ -296,18 +303,20 @@ class OffloadSAPModel:
         """Bring the SAP's last report up to the latest refresh before ``t`` with the link up.
 
         Called before any decision at ``t`` is booked, so the queues hold exactly the bookings
-        made before the refresh time (events are processed in time order).
+        made before the refresh time (events are processed in time order). The report is kept
+        in observation units in ``sap_obs`` (layout of :mod:`~edge_envs.offload_sap.observation`
+        from ``link_up`` on; ``link_up`` and ``state_age_s`` are filled in by :meth:`observe`).
         """
         g = self.link.last_on_grid(t, self.params.refresh_s)
         if g <= self.view_time:
             return
         self.view_time = g
         z = self.z
-        view = self.view
-        view[0] = max(float(self.uplink_free.min()) - g, 0.0)
-        view[1:1 + z] = [s.rate_at(g) for s in self.spells]
-        view[1 + z: 1 + 2 * z] = np.maximum(self.link_free - g, 0.0)
-        view[1 + 2 * z: 1 + 3 * z] = np.maximum(self.server_free - g, 0.0)
+        sap = self.sap_obs
+        sap[2] = min(max(float(self.uplink_free.min()) - g, 0.0), TIME_CAP_S)
+        sap[3:3 + z] = [s.rate_at(g) * 1e-6 for s in self.spells]
+        sap[3 + 3 * z:3 + 4 * z] = np.clip(self.link_free - g, 0.0, TIME_CAP_S)
+        sap[3 + 4 * z:] = np.clip(self.server_free - g, 0.0, TIME_CAP_S)
 
     def observe(self, devices) -> np.ndarray:
         """``(len(devices), obs_size)`` float32 observations now (layout in
@@ -316,37 +325,21 @@ class OffloadSAPModel:
         p = self.params
         now = self.now
         out = np.empty((idx.size, self.obs_size), dtype=np.float64)
-        needs = (self.event_kind[idx] == DECIDE) & (self.event_t[idx] == now)
-        k = np.minimum(self.next_task[idx], self.m - 1)
-        bits = np.where(needs, self.task_bits[idx, k], 0.0)
+        needs = (self.event_t[idx] == now) & (self.event_kind[idx] == DECIDE)
+        bits = self.task_bits[idx, np.minimum(self.next_task[idx], self.m - 1)] * needs
         out[:, 0] = needs
         out[:, 1] = bits * 1e-6
         out[:, 2] = bits * (p.theta * 1e-6)
         # Clipped to the longest deadline: ``(t + d) - t`` can exceed ``d`` by a rounding.
-        left = np.clip(self.deadline[idx] - now, 0.0, p.deadline_range_s[1])
-        out[:, 3] = np.where(needs, left, 0.0)
-        out[:, 4] = (self.m - self.next_task[idx]) / self.m
-        out[:, 5] = self.battery_j[idx] / p.battery_j
-        out[:, 6] = self.device_speed_bps[idx] * 1e-6
-        out[:, 7] = self.device_energy_j_per_bit[idx] * 1e6
-        out[:, 8] = self.device_link_bps[idx] * 1e-6
-        out[:, 9] = self.tx_energy_j_per_bit[idx] * 1e6
-        out[:, 10:] = self._common_view()[None, :]
+        out[:, 3] = np.clip(self.deadline[idx] - now, 0.0, p.deadline_range_s[1]) * needs
+        out[:, 4] = (self.m - self.next_task[idx]) * (1.0 / self.m)
+        out[:, 5] = self.battery_j[idx] * (1.0 / p.battery_j)
+        out[:, 6:10] = self._device_obs[idx]
+        sap = self.sap_obs
+        sap[0] = self.link.is_on(now)
+        sap[1] = min(now - max(self.view_time, 0.0), TIME_CAP_S)
+        out[:, 10:] = sap
         return out.astype(np.float32)
-
-    def _common_view(self) -> np.ndarray:
-        """The part of every device's observation that comes from the SAP."""
-        z = self.z
-        v = self.view
-        out = np.empty(3 + 5 * z)
-        out[0] = self.link.is_on(self.now)
-        out[1] = min(self.now - max(self.view_time, 0.0), TIME_CAP_S)
-        out[2] = min(v[0], TIME_CAP_S)
-        out[3:3 + z] = v[1:1 + z] * 1e-6
-        out[3 + z:3 + 2 * z] = self._server_energy * 1e6
-        out[3 + 2 * z:3 + 3 * z] = self._server_link * 1e-6
-        out[3 + 3 * z:] = np.minimum(v[1 + z:], TIME_CAP_S)
-        return out
 
     # -- control link hook --------------------------------------------------------------
     @property
