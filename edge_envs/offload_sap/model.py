@@ -96,7 +96,6 @@ class OffloadSAPModel:
         self.params = params
         p = params
         self.n, self.z, self.m = p.n_devices, p.n_servers, p.tasks_per_device
-        self._server_speed = np.asarray(p.server_speed_bps)
         self._server_link = np.asarray(p.server_link_bps)
         self._server_energy = np.asarray(p.server_energy_j_per_bit)
         self._server_link_list = list(p.server_link_bps)
