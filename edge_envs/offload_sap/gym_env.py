@@ -56,7 +56,8 @@ class OffloadSAPEnv(gym.Env):
     (deadline missed), ``unserved_tasks`` (battery empty), ``battery_j`` (the deciding device's,
     after booking), ``link_up`` (control link now), ``control_bytes`` (bytes reported through
     :meth:`send_control` since the last step), ``device``, ``sim_time_s``; on the last step
-    ``episode_cost_per_task`` (total cost / ``N M``). The episode terminates when every task
+    ``episode_cost_per_task`` (total cost / ``N M``); ``reset`` returns ``device`` and
+    ``sim_time_s`` of the first decision. The episode terminates when every task
     is booked, dropped or unserved; it is never truncated.
 
     Hooks and read-only state: :meth:`send_control`, :attr:`control_link_up`, :attr:`model`
@@ -100,7 +101,8 @@ class OffloadSAPEnv(gym.Env):
         self._shown = max(self._device, 0)
         self._total_cost = 0.0
         self._guard.started()
-        return self.model.observe([self._shown])[0], {}
+        info = {"device": self._device, "sim_time_s": self.model.now}
+        return self.model.observe([self._shown])[0], info
 
     def step(self, action):
         self._guard.check()
