@@ -436,7 +436,7 @@ def _agents_table(ctx: Context) -> list[str]:
     for rows in ctx.rows.values():
         for r in rows:
             job = r.get("job") or {}
-            config = {k: v for k, v in (job.get("agent_defaults") or {}).items()}
+            config = job.get("agent_defaults") or {}
             env = job.get("agent_env_kwargs") or {}
             seen.setdefault(r["agent"], (
                 ", ".join(f"`{k}={v!r}`" for k, v in sorted(env.items())) or "-",
@@ -530,7 +530,7 @@ def _sweep_section(ctx: Context, key: str, title: str, table: dict) -> list[str]
         lines.append(f"| {setting} | " + " | ".join(_fmt(_reward(cell, a)) for a in agents) +
                      f" | {_ratio(_reward(cell, 'll-d3qn'), _reward(cell, 'sc-mwvc'))} | "
                      f"{_fmt(PAPER_LL.get(setting))} | {_fmt(PAPER_LL_RATIO.get(setting))} |")
-    learners = [a for a in agents if a in DRL + SB3 or a not in STATIC]
+    learners = [a for a in agents if a not in STATIC]
     if learners:
         lines += ["", "Convergence step (test reward, sec. 5.1; see `convergence_step`) / "
                   "training wall-clock (s), means over layouts and seeds:", "",
