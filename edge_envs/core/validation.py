@@ -7,7 +7,7 @@ range at construction time, never deep inside ``step``.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 
 def _finite(name: str, value: float) -> float:
@@ -45,6 +45,18 @@ def check_choice(name: str, value, choices: Iterable) -> None:
     choices = tuple(choices)
     if value not in choices:
         raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}")
+
+
+def check_pair(name: str, value, low: float = 0.0, high: float | None = None,
+               *, low_inclusive: bool = False) -> tuple[float, float]:
+    """``value`` is a ``(first, second)`` pair with ``first`` above ``low`` (or at it when
+    ``low_inclusive``) and ``first <= second <= high``; returns it as floats."""
+    if not isinstance(value, Sequence) or isinstance(value, str) or len(value) != 2:
+        raise ValueError(f"{name} must be a (low, high) pair, got {value!r}")
+    first, second = value
+    check_float(f"{name}[0]", first, low, high, low_inclusive=low_inclusive)
+    check_float(f"{name}[1]", second, float(first), high)
+    return float(first), float(second)
 
 
 def _range(name, v, low, high, closed):

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from edge_envs.core.validation import check_float, check_int
+from edge_envs.core.validation import check_float, check_int, check_pair
 
 BITS_PER_KB = 8000.0
 """1 kB = 1000 bytes = 8000 bits."""
@@ -107,12 +107,7 @@ class SingleCellMECParams:
 
     # -- validation helpers -----------------------------------------------------------
     def _check_range(self, name: str, value, high: float) -> None:
-        if not isinstance(value, Sequence) or isinstance(value, str) or len(value) != 2:
-            raise ValueError(f"{name} must be a (low, high) pair, got {value!r}")
-        low, up = value
-        check_float(f"{name}[0]", low, 0.0, high, low_inclusive=False)
-        check_float(f"{name}[1]", up, float(low), high)
-        object.__setattr__(self, name, (float(low), float(up)))
+        object.__setattr__(self, name, check_pair(name, value, 0.0, high))
 
     def _check_speeds(self) -> None:
         value = self.server_speeds_hz
