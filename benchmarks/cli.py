@@ -100,7 +100,7 @@ def _imports(modules: Sequence[str]) -> None:
 def cmd_list(args: argparse.Namespace) -> int:
     import edge_envs
     from agents.registry import agents_for
-    from benchmarks.suites import PRESETS
+    from benchmarks.suites import presets
 
     _imports(args.imports)
     out = ["Environments"]
@@ -122,7 +122,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         for kind, names in by_kind.items():
             out.append(f"    agents ({kind}): {', '.join(names)}")
     out.append("Presets")
-    for preset in PRESETS.values():
+    for preset in presets().values():
         out.append(f"  {preset.name}: {preset.description}")
     out.append("Any agent can also be given as --agent package.module:factory.")
     print("\n".join(out))
@@ -177,7 +177,7 @@ def _suite_from_args(args: argparse.Namespace):
         import edge_envs
 
         raise ValueError(
-            f"give --preset NAME or --env ID; presets: {', '.join(suites.PRESETS)}; "
+            f"give --preset NAME or --env ID; presets: {', '.join(suites.presets())}; "
             f"environments: {', '.join(edge_envs.SYSTEMS) or 'none'}"
         )
     import edge_envs

@@ -269,3 +269,18 @@ def test_perf_vector_rates_count_env_steps(toy):
     make = functools.partial(gym.make, "BenchToy-v0", scenario="tiny")
     assert perf.vector_rate(make, "sync", steps=16, max_seconds=5.0) > 0
     assert perf.single_rate(make, steps=16, max_seconds=5.0) > 0
+
+
+def test_list_shows_the_paper_preset_of_a_system_added_by_import(toy, capsys, monkeypatch):
+    import dataclasses
+
+    from benchmarks import suites
+
+    monkeypatch.setattr(suites, "PRESETS", dict(suites.PRESETS))
+    monkeypatch.setattr(suites, "PAPER_PRESETS", dict(suites.PAPER_PRESETS))
+    system = dataclasses.replace(toy.SYSTEM, paper_preset="paper-toy",
+                                 paper_agents=("toy-learner",))
+    monkeypatch.setitem(toy.SYSTEMS, toy.ENV_ID, system)
+    code, out, _ = run_cli(capsys, "list")
+    assert code == 0
+    assert "\n  paper-toy: all named scenarios of BenchToy-v0, all agents incl. toy-learner" in out
