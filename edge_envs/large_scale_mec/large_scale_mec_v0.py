@@ -19,12 +19,9 @@ from typing import Any
 
 import numpy as np
 from gymnasium import spaces
-from gymnasium.utils import seeding
-from pettingzoo import ParallelEnv
-from pettingzoo.utils.conversions import parallel_to_aec
 
-from edge_envs.core.env_base import check_action, check_render_mode
-from edge_envs.core.seeding import entropy_from
+from edge_envs.core.env_base import check_render_mode
+from edge_envs.core.pz_env import METADATA, ModelParallelEnv, pettingzoo_factories
 from edge_envs.large_scale_mec.model import (
     LargeScaleMECModel,
     SlotResult,
@@ -45,33 +42,10 @@ from edge_envs.registry import resolve_scenario
 __all__ = ["LargeScaleMECParallelEnv", "env", "parallel_env"]
 
 
-def parallel_env(
-    scenario: str | LargeScaleMECParams | None = None,
-    render_mode: str | None = None,
-    **overrides: Any,
-) -> LargeScaleMECParallelEnv:
-    """The parallel multi-agent env (see the module docstring)."""
-    return LargeScaleMECParallelEnv(scenario, render_mode=render_mode, **overrides)
-
-
-def env(
-    scenario: str | LargeScaleMECParams | None = None,
-    render_mode: str | None = None,
-    **overrides: Any,
-):
-    """The AEC version of :func:`parallel_env` (PettingZoo's ``parallel_to_aec``)."""
-    return parallel_to_aec(parallel_env(scenario, render_mode=render_mode, **overrides))
-
-
-class LargeScaleMECParallelEnv(ParallelEnv):
+class LargeScaleMECParallelEnv(ModelParallelEnv):
     """One agent per MEC (``mec_0`` ... ``mec_{M-1}``); see the module docstring."""
 
-    metadata = {
-        "render_modes": ["rgb_array"],
-        "name": "large_scale_mec_v0",
-        "is_parallelizable": True,
-        "render_fps": 4,
-    }
+    metadata = {**METADATA, "name": "large_scale_mec_v0"}
 
     def __init__(
         self,
@@ -97,33 +71,18 @@ class LargeScaleMECParallelEnv(ParallelEnv):
             a: spaces.Box(0.0, 1.0, (act_len,), dtype=np.float32) for a in self.possible_agents
         }
         self.state_space = spaces.Box(0.0, 1.0, (observation_size(p),), dtype=np.float32)
-        self._np_random: np.random.Generator | None = None
         self._last: SlotResult | None = None
-
-    def observation_space(self, agent: str) -> spaces.Box:
-        return self.observation_spaces[agent]
-
-    def action_space(self, agent: str) -> spaces.Box:
-        return self.action_spaces[agent]
 
     # -- API ------------------------------------------------------------------------
     def reset(self, seed: int | None = None, options: dict | None = None):
-        if seed is not None or self._np_random is None:
-            self._np_random, _ = seeding.np_random(seed)
-        self.model.reset(entropy_from(self._np_random, seed))
+        self.model.reset(self._model_entropy(seed))
         self.agents = list(self.possible_agents)
         self._last = None
         return self._observations(), {a: {} for a in self.agents}
 
     def step(self, actions: dict[str, Any]):
-        if not self.agents:
-            raise RuntimeError("step() called before reset() or after the episode ended; "
-                               "call reset()")
         p = self.params
-        missing = [a for a in self.agents if a not in actions]
-        if missing:
-            raise ValueError(f"actions missing for agents {missing}")
-        acts = np.stack([check_action(self.action_spaces[a], actions[a]) for a in self.agents])
+        acts = np.stack(self._checked_actions(actions))
         n = p.n_iotd
         decision = vote_decision(acts[:, :n])
         agent_allocation = None
@@ -158,9 +117,6 @@ class LargeScaleMECParallelEnv(ParallelEnv):
 
         return draw_model(self.model, self._last)
 
-    def close(self) -> None:
-        pass
-
     # -- helpers --------------------------------------------------------------------
     def _observations(self) -> dict[str, np.ndarray]:
         state = self.model.state
@@ -169,3 +125,6 @@ class LargeScaleMECParallelEnv(ParallelEnv):
         return {
             a: np.concatenate([gains[:, j], tasks]) for j, a in enumerate(self.possible_agents)
         }
+
+
+parallel_env, env = pettingzoo_factories(LargeScaleMECParallelEnv)

@@ -24,12 +24,9 @@ from typing import Any
 
 import numpy as np
 from gymnasium import spaces
-from gymnasium.utils import seeding
-from pettingzoo import ParallelEnv
-from pettingzoo.utils.conversions import parallel_to_aec
 
-from edge_envs.core.env_base import check_action, check_render_mode
-from edge_envs.core.seeding import entropy_from
+from edge_envs.core.env_base import check_render_mode
+from edge_envs.core.pz_env import METADATA, ModelParallelEnv, pettingzoo_factories
 from edge_envs.offload_sap.gym_env import step_info
 from edge_envs.offload_sap.model import OffloadSAPModel
 from edge_envs.offload_sap.observation import observation_bounds
@@ -39,34 +36,11 @@ from edge_envs.registry import resolve_scenario
 __all__ = ["OffloadSAPParallelEnv", "env", "parallel_env"]
 
 
-def parallel_env(
-    scenario: str | OffloadSAPParams | None = None,
-    render_mode: str | None = None,
-    **overrides: Any,
-) -> OffloadSAPParallelEnv:
-    """The parallel multi-agent env (see the module docstring)."""
-    return OffloadSAPParallelEnv(scenario, render_mode=render_mode, **overrides)
-
-
-def env(
-    scenario: str | OffloadSAPParams | None = None,
-    render_mode: str | None = None,
-    **overrides: Any,
-):
-    """The AEC version of :func:`parallel_env` (PettingZoo's ``parallel_to_aec``)."""
-    return parallel_to_aec(parallel_env(scenario, render_mode=render_mode, **overrides))
-
-
-class OffloadSAPParallelEnv(ParallelEnv):
+class OffloadSAPParallelEnv(ModelParallelEnv):
     """One agent per device; see the module docstring. ``send_control`` and
     ``control_link_up`` are the hooks of the Gymnasium view."""
 
-    metadata = {
-        "render_modes": ["rgb_array"],
-        "name": "offload_sap_v0",
-        "is_parallelizable": True,
-        "render_fps": 4,
-    }
+    metadata = {**METADATA, "name": "offload_sap_v0"}
 
     def __init__(
         self,
@@ -90,19 +64,10 @@ class OffloadSAPParallelEnv(ParallelEnv):
         self.action_spaces = {
             a: spaces.Discrete(self.params.n_actions) for a in self.possible_agents
         }
-        self._np_random: np.random.Generator | None = None
-
-    def observation_space(self, agent: str) -> spaces.Box:
-        return self.observation_spaces[agent]
-
-    def action_space(self, agent: str) -> spaces.Discrete:
-        return self.action_spaces[agent]
 
     # -- API ------------------------------------------------------------------------
     def reset(self, seed: int | None = None, options: dict | None = None):
-        if seed is not None or self._np_random is None:
-            self._np_random, _ = seeding.np_random(seed)
-        self.model.reset(entropy_from(self._np_random, seed))
+        self.model.reset(self._model_entropy(seed))
         live = np.flatnonzero(self.model.active)
         # With no decision left at all (every task dropped), the agents stay for one step that
         # reports the penalties.
@@ -110,13 +75,8 @@ class OffloadSAPParallelEnv(ParallelEnv):
         return self._observations(), {a: {} for a in self.agents}
 
     def step(self, actions: dict[str, Any]):
-        if not self.agents:
-            raise RuntimeError("step() called before reset() or after the episode ended; "
-                               "call reset()")
-        missing = [a for a in self.agents if a not in actions]
-        if missing:
-            raise ValueError(f"actions missing for agents {missing}")
-        chosen = {a: int(check_action(self.action_spaces[a], actions[a])) for a in self.agents}
+        checked = self._checked_actions(actions)
+        chosen = {a: int(c) for a, c in zip(self.agents, checked, strict=True)}
         model = self.model
         deciding = model.deciding()
         for i in deciding.tolist():
@@ -145,9 +105,6 @@ class OffloadSAPParallelEnv(ParallelEnv):
 
         return draw_model(self.model)
 
-    def close(self) -> None:
-        pass
-
     # -- hooks ------------------------------------------------------------------------
     def send_control(self, n_bytes: int) -> bool:
         """See :meth:`edge_envs.offload_sap.gym_env.OffloadSAPEnv.send_control`."""
@@ -162,3 +119,6 @@ class OffloadSAPParallelEnv(ParallelEnv):
         agents = self.agents if agents is None else agents
         rows = self.model.observe([self._index[a] for a in agents])
         return {a: rows[k] for k, a in enumerate(agents)}
+
+
+parallel_env, env = pettingzoo_factories(OffloadSAPParallelEnv)

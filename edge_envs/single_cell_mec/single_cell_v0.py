@@ -17,12 +17,9 @@ from typing import Any
 
 import numpy as np
 from gymnasium import spaces
-from gymnasium.utils import seeding
-from pettingzoo import ParallelEnv
-from pettingzoo.utils.conversions import parallel_to_aec
 
-from edge_envs.core.env_base import check_action, check_render_mode
-from edge_envs.core.seeding import entropy_from
+from edge_envs.core.env_base import check_render_mode
+from edge_envs.core.pz_env import METADATA, ModelParallelEnv, pettingzoo_factories
 from edge_envs.single_cell_mec.gym_env import ModelAttributes, build_model
 from edge_envs.single_cell_mec.model import SlotOutcome
 from edge_envs.single_cell_mec.observation import (
@@ -35,33 +32,10 @@ from edge_envs.single_cell_mec.params import SingleCellMECParams
 __all__ = ["SingleCellParallelEnv", "env", "parallel_env"]
 
 
-def parallel_env(
-    scenario: str | SingleCellMECParams | None = None,
-    render_mode: str | None = None,
-    **overrides: Any,
-) -> SingleCellParallelEnv:
-    """The parallel multi-agent env (see the module docstring)."""
-    return SingleCellParallelEnv(scenario, render_mode=render_mode, **overrides)
-
-
-def env(
-    scenario: str | SingleCellMECParams | None = None,
-    render_mode: str | None = None,
-    **overrides: Any,
-):
-    """The AEC version of :func:`parallel_env` (PettingZoo's ``parallel_to_aec``)."""
-    return parallel_to_aec(parallel_env(scenario, render_mode=render_mode, **overrides))
-
-
-class SingleCellParallelEnv(ModelAttributes, ParallelEnv):
+class SingleCellParallelEnv(ModelAttributes, ModelParallelEnv):
     """One agent per user (``user_0`` ... ``user_{N-1}``); see the module docstring."""
 
-    metadata = {
-        "render_modes": ["rgb_array"],
-        "name": "single_cell_v0",
-        "is_parallelizable": True,
-        "render_fps": 4,
-    }
+    metadata = {**METADATA, "name": "single_cell_v0"}
 
     def __init__(
         self,
@@ -81,34 +55,17 @@ class SingleCellParallelEnv(ModelAttributes, ParallelEnv):
         }
         self.action_spaces = {a: spaces.Discrete(p.n_servers + 1) for a in self.possible_agents}
         self.state_space = spaces.Box(0.0, 1.0, (observation_size(p),), dtype=np.float32)
-        self._np_random: np.random.Generator | None = None
         self.last_outcome: SlotOutcome | None = None
 
-    def observation_space(self, agent: str) -> spaces.Box:
-        return self.observation_spaces[agent]
-
-    def action_space(self, agent: str) -> spaces.Discrete:
-        return self.action_spaces[agent]
-
     def reset(self, seed: int | None = None, options: dict | None = None):
-        if seed is not None or self._np_random is None:
-            self._np_random, _ = seeding.np_random(seed)
-        self.model.reset(entropy_from(self._np_random, seed))
+        self.model.reset(self._model_entropy(seed))
         self.agents = list(self.possible_agents)
         self.last_outcome = None
         return self._observations(), {a: {} for a in self.agents}
 
     def step(self, actions: dict[str, Any]):
-        if not self.agents:
-            raise RuntimeError("step() called before reset() or after the episode ended; "
-                               "call reset()")
-        missing = [a for a in self.agents if a not in actions]
-        if missing:
-            raise ValueError(f"actions missing for agents {missing}")
-        decision = np.array(
-            [int(check_action(self.action_spaces[a], actions[a])) for a in self.agents],
-            dtype=np.int64,
-        )
+        checked = self._checked_actions(actions)
+        decision = np.array([int(a) for a in checked], dtype=np.int64)
         outcome = self.model.step(decision)
         self.last_outcome = outcome
         user_rewards = outcome.user_rewards(self.params)[0]
@@ -135,9 +92,9 @@ class SingleCellParallelEnv(ModelAttributes, ParallelEnv):
 
         return draw_model(self.model, self.last_outcome)
 
-    def close(self) -> None:
-        pass
-
     def _observations(self) -> dict[str, np.ndarray]:
         rows = self._encoder.per_agent(self.model.state)
         return {a: rows[n].copy() for n, a in enumerate(self.possible_agents)}
+
+
+parallel_env, env = pettingzoo_factories(SingleCellParallelEnv)
