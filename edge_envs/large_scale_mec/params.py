@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from edge_envs.core.validation import check_choice, check_float, check_int
+from edge_envs.core.validation import check_choice, check_float, check_int, check_pair
 
 BITS_PER_KB = 8000.0
 """1 kB = 1000 bytes = 8000 bits (the paper's "100kB" task is 8e5 bits)."""
@@ -169,12 +169,7 @@ class LargeScaleMECParams:
         object.__setattr__(self, "mec_positions", pts)
 
     def _check_range(self, name: str, value, high: float) -> None:
-        if not isinstance(value, Sequence) or len(value) != 2:
-            raise ValueError(f"{name} must be a (low, high) pair, got {value!r}")
-        low, up = value
-        check_float(f"{name}[0]", low, 0.0, high, low_inclusive=False)
-        check_float(f"{name}[1]", up, float(low), high)
-        object.__setattr__(self, name, (float(low), float(up)))
+        object.__setattr__(self, name, check_pair(name, value, 0.0, high))
 
     def _check_f_max(self) -> None:
         value = self.f_max_hz

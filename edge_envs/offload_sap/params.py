@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from edge_envs.core.validation import check_choice, check_float, check_int
+from edge_envs.core.validation import check_choice, check_float, check_int, check_pair
 
 DECISION_SITES = ("device", "cloud")
 LATENCY_SWEEP_MS = (0, 10, 50, 100, 200)
@@ -128,12 +128,8 @@ class OffloadSAPParams:
 
     # -- validation helpers -----------------------------------------------------------
     def _check_range(self, name: str, value, high: float, positive: bool = True) -> None:
-        if not isinstance(value, Sequence) or isinstance(value, str) or len(value) != 2:
-            raise ValueError(f"{name} must be a (low, high) pair, got {value!r}")
-        low, up = value
-        check_float(f"{name}[0]", low, 0.0, high, low_inclusive=not positive)
-        check_float(f"{name}[1]", up, float(low), high)
-        object.__setattr__(self, name, (float(low), float(up)))
+        pair = check_pair(name, value, 0.0, high, low_inclusive=not positive)
+        object.__setattr__(self, name, pair)
 
     def _check_servers(self) -> None:
         names = ("server_speed_bps", "server_link_bps", "server_energy_j_per_bit")
