@@ -1,4 +1,4 @@
-"""``edge-bench`` (also ``python -m benchmarks``): list, run, leaderboard, reproduce.
+"""``edge-bench`` (also ``python -m benchmarks``): list, run, status, leaderboard, reproduce.
 
 Errors in the arguments exit with code 2 and one line naming the valid choices, never a
 traceback: the registries raise ``ValueError`` with such a line, and :func:`main` prints it.
@@ -35,6 +35,16 @@ def _parse_assignment(text: str) -> tuple[str, Any]:
     return name.strip(), value
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number of seconds >= 0, got {text!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="Benchmark runner and leaderboard of edge-envs.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -68,6 +78,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="import MODULE first, here and in every worker")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--traceback", action="store_true", help="print tracebacks of failed jobs")
+    p.add_argument("--job-timeout", type=_seconds, default=None, metavar="SECONDS",
+                   help="wall-clock limit of one job; a job over it is stopped and recorded "
+                        "as failed (default: 21600, i.e. 6 h; 0 = no limit)")
+
+    p = sub.add_parser("status", help="stored, failed and running jobs of a results folder")
+    p.add_argument("--results", default="results", metavar="DIR", help="results folder")
 
     p = sub.add_parser("leaderboard", help="tables and plots from the results store")
     p.add_argument("--results", default="results", metavar="DIR", help="results folder")
@@ -202,7 +218,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from benchmarks import suites
     from benchmarks.backends import make_backend
     from benchmarks.leaderboard import to_text
-    from benchmarks.runner import run_jobs
+    from benchmarks.runner import DEFAULT_JOB_TIMEOUT_S, run_jobs
     from benchmarks.stats import summarise
     from benchmarks.store import Store
 
@@ -223,16 +239,54 @@ def cmd_run(args: argparse.Namespace) -> int:
         preload=args.imports,
         progress=not args.no_progress,
         tracebacks=args.traceback,
+        job_timeout_s=_job_timeout(args.job_timeout, DEFAULT_JOB_TIMEOUT_S),
     )
     with Store(args.results) as store:
         rows = store.rows(keys=report.keys)
     print(to_text(summarise(rows)), end="")
+    elsewhere = f"{len(report.elsewhere)} run by another run, " if report.elsewhere else ""
     print(
-        f"{len(report.ran)} job(s) run, {len(report.skipped)} already stored, "
+        f"{len(report.ran)} job(s) run, {len(report.skipped)} already stored, {elsewhere}"
         f"{len(report.failed)} failed; store: {Path(args.results) / 'results.sqlite'}",
         file=sys.stderr,
     )
     return 1 if report.failed else 0
+
+
+def _job_timeout(given: float | None, default: float) -> float | None:
+    """``--job-timeout``: ``None`` -> the default; 0 -> no limit."""
+    if given is None:
+        return default
+    return given or None
+
+
+def _ago(seconds: float) -> str:
+    return f"{seconds:.0f} s ago" if seconds < 120 else f"{seconds / 60:.0f} min ago"
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """Counts of stored jobs, the failed jobs with their reasons, the claims of running jobs."""
+    import time
+
+    from benchmarks.store import DB_NAME, STALE_AFTER_S, Store
+
+    if not (Path(args.results) / DB_NAME).exists():
+        raise ValueError(f"no results store in {args.results!r}; run `{PROG} run` first")
+    with Store(args.results) as store:
+        stored, failures, claims = len(store.done_keys()), store.failures(), store.claims()
+    now = time.time()
+    out = [f"{stored} stored job(s), {len(failures)} failed, {len(claims)} claimed; "
+           f"store: {Path(args.results) / DB_NAME}"]
+    for f in failures:
+        out.append(f"failed  {f['label']} [{f['job_key']}]: {f['reason']} "
+                   f"(pid {f['pid']} on {f['host']}, {_ago(now - f['failed_at'])})")
+    for c in claims:
+        state = "running" if c["live"] else (
+            f"abandoned (process gone or heartbeat older than {STALE_AFTER_S:.0f} s)")
+        out.append(f"claimed {c['label']} [{c['job_key']}]: {state}, pid {c['pid']} on "
+                   f"{c['host']}, heartbeat {_ago(now - c['heartbeat'])}")
+    print("\n".join(out))
+    return 0
 
 
 def cmd_leaderboard(args: argparse.Namespace) -> int:
@@ -244,11 +298,15 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
         raise ValueError(f"no results store in {args.results!r}; run `{PROG} run` first")
     with Store(args.results) as store:
         rows = store.rows(env_id=args.env, scenario=args.scenario, agents=args.agents)
+        failed = len(store.failures())
     hidden = 0
     if not args.all_versions:
         rows, hidden = newest_versions(rows)
     summaries = summarise(rows)
     print(leaderboard.to_text(summaries, hidden, args.all_versions), end="")
+    if failed:
+        print(f"{failed} failed job(s) not stored; `{PROG} status --results {args.results}` "
+              f"lists them", file=sys.stderr)
     if args.markdown:
         path = leaderboard.write_markdown(summaries, args.markdown, hidden, args.all_versions)
         print(f"wrote {path}", file=sys.stderr)
@@ -270,11 +328,14 @@ COMMANDS = {
     "list": cmd_list,
     "run": cmd_run,
     "leaderboard": cmd_leaderboard,
+    "status": cmd_status,
     "reproduce": cmd_reproduce,
 }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from benchmarks.store import StoreError
+
     args = build_parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
@@ -282,6 +343,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = " ".join(str(exc).split())
         print(f"{PROG}: error: {message}", file=sys.stderr)
         return 2
+    except StoreError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted; finished jobs are stored, run again to resume",
               file=sys.stderr)

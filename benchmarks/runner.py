@@ -175,6 +175,8 @@ def prepare_worker(sys_path: Sequence[str] = (), preload: Sequence[str] = ()) ->
 
 def execute(payload: dict[str, Any]) -> dict[str, Any]:
     """Worker entry point: never raises; ``{"ok": True, "record": ...}`` or an error."""
+    from benchmarks.backends import JobTimeout
+
     try:
         prepare_worker(payload.get("sys_path", ()), payload.get("preload", ()))
         job = Job.from_dict(payload["job"])
@@ -182,6 +184,8 @@ def execute(payload: dict[str, Any]) -> dict[str, Any]:
     except BaseException as exc:  # noqa: BLE001 - reported by the parent, run goes on
         if isinstance(exc, KeyboardInterrupt):
             raise
+        if isinstance(exc, JobTimeout):  # the serial backend's time limit
+            return {"ok": False, "error": str(exc), "traceback": ""}
         return {
             "ok": False,
             "error": f"{type(exc).__name__}: {exc}".splitlines()[0],
@@ -190,12 +194,49 @@ def execute(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- many jobs
+DEFAULT_JOB_TIMEOUT_S = 6 * 3600.0  # generous: a paper job takes minutes (docs/benchmark.md)
+CLAIM_POLL_S = 1.0  # how often a run checks on jobs another run holds
+
+
 @dataclass
 class RunReport:
     keys: list[str] = field(default_factory=list)  # every job of the suite, in order
     ran: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # finished in an earlier run
     failed: list[tuple[str, str]] = field(default_factory=list)  # (label, error)
+    elsewhere: list[str] = field(default_factory=list)  # stored by another run meanwhile
+
+
+def _stored_job(job: Job) -> dict[str, Any]:
+    job_dict = job.to_dict()
+    job_dict["factory"] = _factory_name(job.factory or job.agent)
+    return job_dict
+
+
+class _Heartbeat:
+    """Refreshes this run's claims every ``HEARTBEAT_S`` seconds, on its own connection."""
+
+    def __init__(self, results_dir: Path, owner: Any) -> None:
+        import threading
+
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, args=(results_dir, owner),
+                                        name="edge-bench-heartbeat", daemon=True)
+        self._thread.start()
+
+    def _beat(self, results_dir: Path, owner: Any) -> None:
+        from benchmarks.store import HEARTBEAT_S, Store, StoreError
+
+        try:
+            with Store(results_dir) as store:
+                while not self._stop.wait(HEARTBEAT_S):
+                    store.heartbeat(owner)
+        except StoreError:
+            pass  # the main thread meets the same error on its next write and stops
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
 
 
 def run_jobs(
@@ -208,22 +249,29 @@ def run_jobs(
     progress: bool = True,
     stream: Any = None,
     tracebacks: bool = False,
+    job_timeout_s: float | None = DEFAULT_JOB_TIMEOUT_S,
 ) -> RunReport:
     """Run the jobs not yet in the store, storing each as it finishes.
 
     ``backend``: ``"serial"``, ``"process"`` (default for more than one worker) or ``"ray"``;
-    ``workers`` defaults to the number of CPUs.
+    ``workers`` defaults to the number of CPUs. ``job_timeout_s`` limits each job's wall-clock
+    time (``None``: no limit). Each job is claimed in the store before it runs, so runs sharing
+    a results folder split the work; a failed job is reported, recorded in the store's
+    ``failures`` table and run again by the next run (``Faults`` in ``docs/benchmark.md``).
+    Raises :class:`benchmarks.store.StoreError` when the store cannot be written: before any
+    job runs, or mid-run after stopping the workers (what was stored is kept).
     """
     from tqdm import tqdm
 
     from benchmarks.backends import make_backend
-    from benchmarks.store import Store
+    from benchmarks.store import Owner, Store, StoreError
 
     stream = sys.stderr if stream is None else stream
     unique = list({job.key: job for job in jobs}.values())
     report = RunReport(keys=[job.key for job in unique])
     executor = make_backend(backend, workers, address)
     results_dir = Path(results_dir)
+    owner, started = Owner(), time.time()
     with Store(results_dir) as store:
         done = store.done_keys()
         todo = [job for job in unique if job.key not in done]
@@ -253,25 +301,69 @@ def run_jobs(
             disable=not progress,
             dynamic_ncols=True,
         )
-        bar.set_postfix_str(todo[0].label())
+        queue = list(range(len(todo)))  # not claimed yet
+        waiting: dict[int, str] = {}  # held by another run -> its pid and host
+        said_waiting = False
+        heartbeat = _Heartbeat(results_dir, owner)
         try:
-            for i, result in executor.run(execute, payloads):
-                job = todo[i]
-                if result["ok"]:
-                    store.put(result["record"])
-                    report.ran.append(job.key)
-                else:
-                    report.failed.append((job.label(), result["error"]))
-                    bar.write(f"job failed: {job.label()}: {result['error']}", file=stream)
-                    if tracebacks:
-                        bar.write(result["traceback"], file=stream)
-                bar.update(1)
-                running = executor.pending()
+            executor.start(execute, job_timeout_s)
+            while queue or waiting or executor.running():
+                while queue and executor.free() > 0:
+                    i = queue.pop(0)
+                    job = todo[i]
+                    state, detail = store.claim(job.key, job.label(), owner, since=started)
+                    if state == "claimed":
+                        executor.submit(i, payloads[i])
+                    elif state == "taken":
+                        waiting[i] = detail
+                    else:
+                        if state == "done":
+                            report.elsewhere.append(job.key)
+                        else:
+                            report.failed.append((job.label(), f"{detail} (in another run)"))
+                            bar.write(f"job failed in another run: {job.label()}: {detail}",
+                                      file=stream)
+                        bar.update(1)
+                running = executor.running()
                 if running:
                     bar.set_postfix_str(todo[running[0]].label())
+                if waiting and not queue and not running and not said_waiting:
+                    holders = ", ".join(sorted(set(waiting.values())))
+                    bar.write(f"waiting for {len(waiting)} job(s) held by another run "
+                              f"({holders})", file=stream)
+                    said_waiting = True
+                if running:
+                    finished = executor.wait(CLAIM_POLL_S if waiting else None)
+                else:
+                    finished = []
+                    time.sleep(CLAIM_POLL_S)
+                for i, result in finished:
+                    job = todo[i]
+                    if result["ok"]:
+                        store.put(result["record"])
+                        report.ran.append(job.key)
+                    else:
+                        store.put_failure(job.key, job.label(), result["error"], owner,
+                                          result.get("traceback", ""), _stored_job(job))
+                        report.failed.append((job.label(), result["error"]))
+                        bar.write(f"job failed: {job.label()}: {result['error']}", file=stream)
+                        if tracebacks and result.get("traceback"):
+                            bar.write(result["traceback"], file=stream)
+                    bar.update(1)
+                queue.extend(waiting)  # ask again: stored, failed or abandoned meanwhile?
+                waiting.clear()
+        except StoreError as exc:
+            raise StoreError(
+                f"{exc}; stopped, the {len(report.ran)} job(s) stored by this run are kept"
+            ) from None
         finally:
+            heartbeat.stop()
             executor.close()
             bar.close()
+            try:
+                store.release(owner)
+            except StoreError:
+                pass  # left claims go stale (our pid ends, or the heartbeat stops)
     return report
 
 

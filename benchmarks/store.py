@@ -11,13 +11,30 @@ code fingerprint and git commit, the resolved agent config and the resolved ``gy
 keyword arguments of training and evaluation. A schema-1 file is migrated in place when
 opened: the columns are added, and old rows keep their package version string as their
 fingerprint (their keys never match new jobs, so they are re-run, not reused).
+
+Two more tables let several runs share one results folder and keep what failed (``Faults`` in
+``docs/benchmark.md``); they are created when missing and change nothing in ``results``, so
+the schema version stays 2 and older code simply ignores them:
+
+- ``claims``: a job being run (job key, label, owner token, pid, host, claim and heartbeat
+  times). A run claims a job before it starts it, refreshes its heartbeat every
+  :data:`HEARTBEAT_S` seconds and deletes the claim when the job is stored, failed or the run
+  stops. A claim is *live* while its heartbeat is younger than :data:`STALE_AFTER_S` and, on
+  this host, its pid is alive; any other run may take over a claim that is not live.
+- ``failures``: the last failure of each job not stored (reason, traceback, job JSON, pid,
+  host, time). Storing the job later deletes its failure row.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import platform
 import sqlite3
-from collections.abc import Iterable
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +102,54 @@ JSON_COLUMNS = (
 )
 
 
+# A run refreshes the heartbeat of its claims this often; a claim whose heartbeat is older than
+# STALE_AFTER_S is abandoned (its run was killed on another host, or its machine froze).
+HEARTBEAT_S = 30.0
+STALE_AFTER_S = 300.0
+
+CLAIMS_SQL = """CREATE TABLE IF NOT EXISTS claims (
+  job_key TEXT PRIMARY KEY, label TEXT, owner TEXT NOT NULL, pid INTEGER NOT NULL,
+  host TEXT NOT NULL, claimed_at REAL NOT NULL, heartbeat REAL NOT NULL)"""
+FAILURES_SQL = """CREATE TABLE IF NOT EXISTS failures (
+  job_key TEXT PRIMARY KEY, label TEXT, reason TEXT NOT NULL, traceback TEXT, job TEXT,
+  owner TEXT, pid INTEGER, host TEXT, failed_at REAL NOT NULL)"""
+
+
+class StoreError(Exception):
+    """The store cannot be written (read-only folder, disk full, locked): one line, with the
+    path."""
+
+
+@dataclass(frozen=True)
+class Owner:
+    """Who claims jobs: one call of the runner in one process on one host."""
+
+    pid: int = field(default_factory=os.getpid)
+    host: str = field(default_factory=platform.node)
+    token: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` exists on this host (a process of another user counts)."""
+    if pid <= 0 or os.name == "nt":  # os.kill(pid, 0) would terminate it on Windows
+        return pid > 0
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def claim_live(pid: int, host: str, heartbeat: float, now: float | None = None) -> bool:
+    """A claim holds while its heartbeat is fresh and, on this host, its process lives."""
+    now = time.time() if now is None else now
+    if now - heartbeat > STALE_AFTER_S:
+        return False
+    return host != platform.node() or pid_alive(pid)
+
+
 def _dumps(value: Any) -> str:
     from benchmarks.jobs import canonical_json
 
@@ -95,42 +160,66 @@ class Store:
     """SQLite results store under ``results_dir``."""
 
     def __init__(self, results_dir: str | Path) -> None:
+        """Open (creating if needed) the store; :class:`StoreError` if it cannot be written."""
         self.results_dir = Path(results_dir)
-        self.results_dir.mkdir(parents=True, exist_ok=True)
         self.path = self.results_dir / DB_NAME
-        self._db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
         try:
-            self._create()
+            self.results_dir.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise self._error(exc) from None
+        self._db.row_factory = sqlite3.Row
+        try:
+            try:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")
+            except (OSError, sqlite3.OperationalError) as exc:
+                raise self._error(exc) from None
+            self._write(self._create)  # writes the header: fails early when read-only or full
         except BaseException:
             self._db.close()
             raise
 
+    def _error(self, exc: BaseException) -> StoreError:
+        reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+        return StoreError(f"cannot write the results store {self.path}: {reason}")
+
+    def _write(self, body: Callable[[], Any]) -> Any:
+        """Run ``body`` in one ``BEGIN IMMEDIATE`` transaction; write errors -> StoreError."""
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except (OSError, sqlite3.OperationalError) as exc:
+            raise self._error(exc) from None
+        try:
+            out = body()
+            self._db.execute("COMMIT")
+            return out
+        except BaseException as exc:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            if isinstance(exc, OSError | sqlite3.OperationalError):
+                raise self._error(exc) from None
+            raise
+
     def _create(self) -> None:
         cols = ",\n  ".join(f"{c} {t}" for c, t in COLUMNS.items())
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            self._db.execute(
-                f"CREATE TABLE IF NOT EXISTS results (\n  id INTEGER PRIMARY KEY AUTOINCREMENT,"
-                f"\n  {cols}\n)"
+        self._db.execute(
+            f"CREATE TABLE IF NOT EXISTS results (\n  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+            f"\n  {cols}\n)"
+        )
+        self._db.execute(
+            "CREATE INDEX IF NOT EXISTS results_cell ON results (env_id, scenario, agent)"
+        )
+        self._db.execute(CLAIMS_SQL)
+        self._db.execute(FAILURES_SQL)
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise ValueError(
+                f"{self.path} has store schema {version}; this code reads up to "
+                f"{SCHEMA_VERSION}: update edge-envs or use another --results folder"
             )
-            self._db.execute(
-                "CREATE INDEX IF NOT EXISTS results_cell ON results (env_id, scenario, agent)"
-            )
-            version = self._db.execute("PRAGMA user_version").fetchone()[0]
-            if version > SCHEMA_VERSION:
-                raise ValueError(
-                    f"{self.path} has store schema {version}; this code reads up to "
-                    f"{SCHEMA_VERSION}: update edge-envs or use another --results folder"
-                )
-            self._migrate()
-            self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            self._db.execute("COMMIT")
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
+        self._migrate()
+        self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def _migrate(self) -> None:
         """Schema 1 -> 2: add the missing columns; old rows' fingerprint is their version."""
@@ -144,7 +233,7 @@ class Store:
 
     # -- writing --------------------------------------------------------------------
     def put(self, record: dict[str, Any]) -> None:
-        """Insert (or replace) one finished job, atomically."""
+        """Insert (or replace) one finished job, atomically; drop its claim and failure."""
         values = []
         for col in COLUMNS:
             value = record.get(col)
@@ -154,16 +243,77 @@ class Store:
                 value = int(value)
             values.append(value)
         marks = ", ".join("?" for _ in COLUMNS)
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            self._db.execute("DELETE FROM results WHERE job_key = ?", (record["job_key"],))
+        key = (record["job_key"],)
+
+        def body() -> None:
+            self._db.execute("DELETE FROM results WHERE job_key = ?", key)
             self._db.execute(
                 f"INSERT INTO results ({', '.join(COLUMNS)}) VALUES ({marks})", values
             )
-            self._db.execute("COMMIT")
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
+            self._db.execute("DELETE FROM claims WHERE job_key = ?", key)
+            self._db.execute("DELETE FROM failures WHERE job_key = ?", key)
+
+        self._write(body)
+
+    def put_failure(self, job_key: str, label: str, reason: str, owner: Owner,
+                    traceback: str = "", job: Any = None) -> None:
+        """Record that ``job_key`` failed (replacing an older failure); drop its claim."""
+
+        def body() -> None:
+            self._db.execute(
+                "INSERT OR REPLACE INTO failures VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (job_key, label, reason, traceback, _dumps(job), owner.token, owner.pid,
+                 owner.host, time.time()),
+            )
+            self._db.execute("DELETE FROM claims WHERE job_key = ?", (job_key,))
+
+        self._write(body)
+
+    # -- claims ---------------------------------------------------------------------
+    def claim(self, job_key: str, label: str, owner: Owner,
+              since: float = 0.0) -> tuple[str, str]:
+        """Claim a job before running it: ``(state, detail)``.
+
+        ``"claimed"`` (run it), ``"done"`` (stored meanwhile by another run), ``"taken"``
+        (another run holds a live claim; detail names its pid and host) or ``"failed"``
+        (another run failed it after ``since``, a Unix time; detail is the reason).
+        A claim that is not live (:func:`claim_live`) is taken over.
+        """
+        key = (job_key,)
+
+        def body() -> tuple[str, str]:
+            if self._db.execute("SELECT 1 FROM results WHERE job_key = ?", key).fetchone():
+                return "done", ""
+            row = self._db.execute(
+                "SELECT owner, pid, host, heartbeat FROM claims WHERE job_key = ?", key
+            ).fetchone()
+            now = time.time()
+            if row and row["owner"] != owner.token and claim_live(
+                row["pid"], row["host"], row["heartbeat"], now
+            ):
+                return "taken", f"pid {row['pid']} on {row['host']}"
+            failed = self._db.execute(
+                "SELECT reason FROM failures WHERE job_key = ? AND failed_at >= ? "
+                "AND owner != ?", (job_key, since, owner.token)
+            ).fetchone()
+            if failed:
+                return "failed", failed["reason"]
+            self._db.execute(
+                "INSERT OR REPLACE INTO claims VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (job_key, label, owner.token, owner.pid, owner.host, now, now),
+            )
+            return "claimed", ""
+
+        return self._write(body)
+
+    def heartbeat(self, owner: Owner) -> None:
+        self._write(lambda: self._db.execute(
+            "UPDATE claims SET heartbeat = ? WHERE owner = ?", (time.time(), owner.token)))
+
+    def release(self, owner: Owner) -> None:
+        """Drop every claim of ``owner`` (its run stops)."""
+        self._write(lambda: self._db.execute("DELETE FROM claims WHERE owner = ?",
+                                             (owner.token,)))
 
     # -- reading --------------------------------------------------------------------
     def done_keys(self) -> set[str]:
@@ -208,6 +358,18 @@ class Store:
         out["privileged"] = bool(out["privileged"])
         out["learns"] = bool(out["learns"])
         return out
+
+    def failures(self) -> list[dict[str, Any]]:
+        """Failed jobs not stored since, oldest first."""
+        rows = self._db.execute("SELECT * FROM failures ORDER BY failed_at").fetchall()
+        return [{**dict(r), "job": json.loads(r["job"]) if r["job"] else None} for r in rows]
+
+    def claims(self) -> list[dict[str, Any]]:
+        """Current claims, each with ``live`` (see :func:`claim_live`)."""
+        rows = self._db.execute("SELECT * FROM claims ORDER BY claimed_at").fetchall()
+        now = time.time()
+        return [{**dict(r), "live": claim_live(r["pid"], r["host"], r["heartbeat"], now)}
+                for r in rows]
 
     def integrity_check(self) -> str:
         return self._db.execute("PRAGMA integrity_check").fetchone()[0]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import time
 from dataclasses import dataclass
 
@@ -240,6 +241,58 @@ class SlowAgent(GreedyAgent):
             with open(path, "a") as fh:
                 fh.write(f"{seed}\n")
         time.sleep(float(self.config["delay_s"]))
+        return TrainResult()
+
+
+def _attempt(seed: int) -> int:
+    """Log an attempt of ``seed`` (``"seed pid"``) to ``$BENCH_TOY_COUNTER``; the number of
+    earlier attempts of that seed."""
+    path = os.environ.get(COUNTER_ENV)
+    if not path:
+        return 0
+    with open(path, "a+") as fh:
+        fh.seek(0)
+        earlier = [line.split()[0] for line in fh.read().splitlines()].count(str(seed))
+        fh.write(f"{seed} {os.getpid()}\n")
+    return earlier
+
+
+def _faults(config, seed: int) -> int:
+    """How many first attempts of ``seed`` fail: ``{"<seed>": n}`` per seed, or one ``n``."""
+    faults = config
+    if isinstance(faults, dict):
+        faults = faults.get(str(seed), 0)
+    return int(faults)
+
+
+class HangAgent(GreedyAgent):
+    """A plug-in stuck in ``train``: the first ``hangs`` attempts of a seed sleep forever
+    (``hangs``: a number, or ``{"<seed>": number}``), later ones train like the greedy agent."""
+
+    name = "toy-hang"
+
+    def __init__(self, env, hangs=1) -> None:
+        super().__init__(env, hangs=hangs)
+
+    def train(self, make_env, budget_steps, seed, progress=None):
+        if _attempt(seed) < _faults(self.config["hangs"], seed):
+            while True:
+                time.sleep(3600)
+        return TrainResult()
+
+
+class KillSelfAgent(GreedyAgent):
+    """A plug-in whose process dies in ``train`` (``SIGKILL``, as the OOM killer does) in the
+    first ``deaths`` attempts of a seed (a number, or ``{"<seed>": number}``)."""
+
+    name = "toy-kill-self"
+
+    def __init__(self, env, deaths=1) -> None:
+        super().__init__(env, deaths=deaths)
+
+    def train(self, make_env, budget_steps, seed, progress=None):
+        if _attempt(seed) < _faults(self.config["deaths"], seed):
+            os.kill(os.getpid(), signal.SIGKILL)
         return TrainResult()
 
 
