@@ -14,7 +14,7 @@ import importlib.util
 from collections.abc import Sequence
 
 PAPERS: dict[str, str] = {
-    "dirs": "benchmarks.reproduce.dirs:main",
+    "dirs": "benchmarks.reproduce.dirs:REPRODUCTION",
     "cluster": "benchmarks.reproduce.cluster:REPRODUCTION",
 }
 

@@ -157,6 +157,7 @@ class Context:
     command: str = ""
     notes: list[str] = field(default_factory=list)
     current_fingerprint: str | None = None
+    settings: Any = None  # the settings the parts were expanded with
 
     def figure(self, name: str, draw: Callable[[Any], None], width: float = 7.0,
                height: float = 3.5) -> str:
@@ -247,6 +248,7 @@ def render_report(repro: Reproduction, settings: Any, results_dir: Path, out_dir
         command=command,
         notes=list(notes),
         current_fingerprint=every[0].key_fields().get("code_fingerprint") if every else None,
+        settings=settings,
     )
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{repro.name}.md"

@@ -1,44 +1,61 @@
 """Reproduction of paper 003 (DIRS, large-scale MEC resource scheduling, LargeScaleMEC-v0).
 
-``edge-bench reproduce dirs [--fast] [--only PART ...]`` runs the paper's experiments and
-writes ``docs/reproduction/dirs.md`` (our numbers beside the paper's) with the figures
-``docs/reproduction/img/dirs_*.png`` and the raw numbers ``dirs_results.json``. Parts:
+``edge-bench reproduce dirs [--fast] [--only PART ...] [--workers N] [--backend B]
+[--set FIELD=VALUE ...] [--render-only]`` (the common options: :mod:`benchmarks.reproduce.base`)
+runs the parts below as benchmark-runner jobs, then renders ``docs/reproduction/dirs.md`` and
+``docs/reproduction/img/dirs_*.png`` from the stored rows alone. Parts:
 
 * ``table2``: imitation accuracy with 64/128/256/512 demonstrations, loss L1 (with the L2
-  term) and L_D (without), on dirs-2x30;
+  term) and L_D (without), and the label-noise check on exact labels, on dirs-2x30;
 * ``fig3``/``fig5``: agent losses, and training curves with/without Lévy search and
-  imitation, on dirs-2x30;
+  imitation, on dirs-2x30 (``fig3`` is ``fig5``'s DIRS job: it runs once);
 * ``fig4``: our Lévy flight search against the classic Lévy flight (eq. (18)), dirs-10x200;
 * ``table5``: DIRS against PSO, DE, the exact optimum, actor-critic (SB3 A2C), DDPG (SB3 on the
-  score view), MADDPG and the simple baselines on dirs-10x200 (time, energy, inference time,
-  training time, NRR against PSO and the exact optimum);
+  score view), MADDPG and the simple baselines on dirs-10x200;
 * ``sweeps``: Fig. 7 of paper 003 and Figs. 9/10 of paper 004 (N = 10..100, M = 2..10);
 * ``table34``: Tables III and IV (IoTD distributions, task sizes) on the 8x180 variants.
 
-Protocol: every learning agent is trained with ``--budget``-style slot budgets on its own
-seeds (training layouts come from the training seed), then evaluated on held-out env seeds
-``1000, 1001, ...`` (a new layout each) for ``slots`` slots each; every agent sees the same
-slots (the slot sequence does not depend on the decisions). NRR = ``objective_ref /
-objective_agent`` per slot, averaged (the paper's reward is ``1 / objective``).
-``--only`` merges the parts it runs into the existing ``dirs_results.json``.
+Protocol: learning agents train with their part's slot budget on training seeds
+``0..train_seeds-1`` (the layouts come from the training seed); every agent is evaluated on
+the held-out env seeds ``1000, 1001, ...`` (a new layout each), ``eval_slots`` slots each;
+every agent sees the same slots (they do not depend on the decisions). Agents without
+training run once (seed 0). The jobs of Table V, Tables III/IV and the sweeps are wrapped by
+:class:`~benchmarks.reproduce.dirs_jobs.MeasuredAgent`, which stores per-slot objective, time,
+energy and decision time, for DIRS also of the *same trained networks* without the fill and
+with the vote alone (views at act time, no second training); ``dirs (untrained)`` is a DIRS
+job with budget 0. NRR = ``objective_ref / objective_agent`` per slot, averaged (the paper's
+reward is ``1 / objective``), against the exact optimum and PSO of the same part.
+
+``dirs_agents`` names the DIRS variants run with the DIRS budgets, views and untrained rows
+(the first one also gives Figs. 3/5); ``table5_agents``, ``sweep_agents`` and
+``table34_agents`` the agents beside them: so ``--set dirs_agents=dirs,dirs-capacity`` or
+``--set table34=...,dirs-8x180-hetero`` changes what the report compares, nothing else.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import time
-from dataclasses import asdict, dataclass
-from pathlib import Path
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
-ENV_ID = "LargeScaleMEC-v0"
-PARTS = ("table2", "fig3", "fig4", "fig5", "table5", "sweeps", "table34")
-EVAL_SEED0 = 1000
+from benchmarks.reproduce.base import Claim, Context, Part, Reproduction, claims_table
+from benchmarks.reproduce.base import main as run_main
 
-PAPER_TABLE2 = {  # demonstrations: (L1 train, L1 test, L_D train, L_D test)
+ENV_ID = "LargeScaleMEC-v0"
+JOBS = "benchmarks.reproduce.dirs_jobs"
+MEASURED = f"{JOBS}:MeasuredAgent"
+PRETRAINED = f"{JOBS}:PretrainedDIRS"
+SEARCH = f"{JOBS}:SearchCurves"
+SMALL, LARGE = "dirs-2x30", "dirs-10x200"
+DEMOS = (64, 128, 256, 512)
+# Act-time views of a DIRS agent: the same trained networks with some capacity rules off.
+VIEWS = {"no fill": {"fill": False}, "vote only": {"admission": False, "fill": False}}
+FIG5_VARIANTS = {"DIRS": {}, "epsilon-greedy search": {"exploration": "epsilon"},
+                 "no imitation": {"n_demos": 0}}
+
+PAPER_TABLE2 = {  # demonstrations: (L1 train, L1 test, L_D train, L_D test), %
     64: (90.8, 90.1, 90.3, 85.5), 128: (92.4, 91.8, 92.2, 89.8),
     256: (96.7, 96.3, 96.6, 93.4), 512: (96.7, 96.5, 96.6, 94.3),
 }
@@ -56,337 +73,325 @@ PAPER_TABLE3 = {  # objective, time, energy, NRR vs PSO
     "dirs-8x180-f0.5g": (147.11, 107.77, 39.34, 0.9524),
     "dirs-8x180-f2g": (587.99, 395.72, 192.27, 0.9508),
 }
-TABLE5_AGENTS = ("dirs", "pso", "de", "exact", "sb3-a2c", "sb3-ddpg", "maddpg", "greedy",
-                 "random-mec", "local")
-SWEEP_AGENTS = ("dirs", "maddpg", "greedy", "random-mec", "local", "exact")
-SWEEP_COLUMNS = ("dirs", "dirs (vote only)", *SWEEP_AGENTS[1:])
 
 
 @dataclass(frozen=True)
 class Settings:
-    budget_small: int  # DIRS slots on dirs-2x30
-    budget_large: int  # DIRS slots on dirs-10x200
-    budget_mid: int  # DIRS slots on the 8x180 variants
+    """What the parts run (``--set FIELD=VALUE`` changes one field)."""
+
+    budget_small: int  # DIRS slots on dirs-2x30 (Figs. 3/5)
+    budget_large: int  # DIRS slots on dirs-10x200 (Table V)
+    budget_mid: int  # DIRS slots on the 8x180 variants (Tables III/IV)
     budget_sweep: int  # DIRS slots per sweep scenario
     rl_budget: int  # SB3 A2C / DDPG / MADDPG slots on dirs-10x200
-    rl_budget_sweep: int  # MADDPG slots per sweep scenario
-    eval_seeds: int
-    eval_slots: int
+    rl_budget_sweep: int  # MADDPG slots per sweep scenario (N sweep only)
+    episodes: int  # evaluation layouts: env seeds 1000, 1001, ...
+    eval_slots: int  # evaluated slots per layout
     sweep_n: tuple[int, ...]
     sweep_m: tuple[int, ...]
     table34: tuple[str, ...]
-    fig4_slots: int
+    fig4_slots: int  # Fig. 4 slots: the first slot of env seeds 1000, 1001, ...
     fig4_generations: int
+    train_seeds: int = 1  # learners' training seeds 0 .. train_seeds-1
+    dirs_agents: tuple[str, ...] = ("dirs",)
+    table5_agents: tuple[str, ...] = ("pso", "de", "exact", "sb3-a2c", "sb3-ddpg", "maddpg",
+                                      "greedy", "random-mec", "local")
+    sweep_agents: tuple[str, ...] = ("maddpg", "greedy", "random-mec", "local", "exact")
+    table34_agents: tuple[str, ...] = ("pso", "exact")
+    views: bool = True  # DIRS without the fill / with the vote alone, same networks
+    untrained: bool = True  # an untrained DIRS (budget 0) in Table V
 
 
 FAST = Settings(budget_small=600, budget_large=1500, budget_mid=600, budget_sweep=400,
-                rl_budget=300, rl_budget_sweep=200, eval_seeds=2, eval_slots=5,
+                rl_budget=300, rl_budget_sweep=200, episodes=2, eval_slots=5,
                 sweep_n=(10, 50, 100), sweep_m=(2, 6, 10),
                 table34=("dirs-8x180", "dirs-8x180-gaussian"), fig4_slots=3,
                 fig4_generations=50)
 FULL = Settings(budget_small=3000, budget_large=10000, budget_mid=4000, budget_sweep=2000,
-                rl_budget=5000, rl_budget_sweep=2000, eval_seeds=5, eval_slots=20,
+                rl_budget=5000, rl_budget_sweep=2000, episodes=5, eval_slots=20,
                 sweep_n=tuple(range(10, 101, 10)), sweep_m=tuple(range(2, 11)),
                 table34=tuple(PAPER_TABLE3), fig4_slots=10, fig4_generations=100)
 
 
-# -- helpers -----------------------------------------------------------------------------
-def make_env(scenario: str, **kwargs):
-    import gymnasium as gym
+# --------------------------------------------------------------------------- jobs
+def eval_seeds(s: Settings, count: int | None = None) -> tuple[int, ...]:
+    from benchmarks.suites import eval_seeds_for
 
-    import edge_envs  # noqa: F401
-
-    return gym.make(ENV_ID, scenario=scenario, **kwargs)
+    return eval_seeds_for(s.episodes if count is None else count)
 
 
-def env_kwargs(agent: str) -> dict[str, Any]:
+def learns(agent: str) -> bool:
     from agents.registry import resolve_agent
+    from benchmarks.suites import LEARNING_KINDS
 
-    return resolve_agent(agent, ENV_ID).env_kwargs_for(ENV_ID)
-
-
-def build(agent: str, scenario: str, **config):
-    from agents.registry import make_agent
-
-    return make_agent(agent, make_env(scenario, **env_kwargs(agent)), **config)
+    return resolve_agent(agent, ENV_ID).kind in LEARNING_KINDS
 
 
-def train(agent_name: str, scenario: str, budget: int, seed: int = 0, **config):
-    """Build and train (if it learns) ``agent_name``; returns the agent and TrainResult."""
-    agent = build(agent_name, scenario, **config)
-    kwargs = env_kwargs(agent_name)
-    result = None
-    if agent.learns:
-        result = agent.train(lambda: make_env(scenario, **kwargs), budget, seed)
-    return agent, result
+def measured(agent: str, budget: int, s: Settings) -> Any:
+    """The :class:`AgentChoice` of ``agent`` wrapped by ``MeasuredAgent`` (trained DIRS
+    variants with the act-time views when ``s.views``)."""
+    from agents.registry import resolve_agent
+    from benchmarks.suites import AgentChoice
+
+    config: dict[str, Any] = {"inner": resolve_agent(agent, ENV_ID).factory,
+                              "eval_seeds": list(eval_seeds(s)), "eval_slots": s.eval_slots}
+    if s.views and agent in s.dirs_agents and budget > 0:
+        config["views"] = VIEWS
+    return AgentChoice(agent, config, budget if learns(agent) else 0)
 
 
-def evaluate(agent, agent_name: str, scenario: str, s: Settings) -> dict[str, list[float]]:
-    """Per-slot objective, total time, total energy and decision wall-clock on the
-    evaluation slots (seeds ``EVAL_SEED0 + k``, ``s.eval_slots`` slots each)."""
-    env = make_env(scenario, **env_kwargs(agent_name))
-    out: dict[str, list[float]] = {"objective": [], "time_s": [], "energy_j": [], "act_s": []}
-    for k in range(s.eval_seeds):
-        obs, _ = env.reset(seed=EVAL_SEED0 + k)
-        agent.begin_episode(env)
-        for _ in range(s.eval_slots):
-            t0 = time.perf_counter()
-            action = agent.act(obs)
-            out["act_s"].append(time.perf_counter() - t0)
-            obs, _, _, _, info = env.step(action)
-            for key in ("objective", "time_s", "energy_j"):
-                out[key].append(float(info[key]))
-    env.close()
+def cell(scenario: str, budgets: dict[str, int], s: Settings, untrained: bool = False) -> list:
+    """Entries of one scenario: agents without training once (seed 0), learners per training
+    seed; ``untrained`` adds each DIRS variant with budget 0."""
+    from benchmarks.suites import Entry
+
+    static = tuple(measured(a, 0, s) for a in budgets if not learns(a))
+    trained = [measured(a, b, s) for a, b in budgets.items() if learns(a)]
+    if untrained:
+        trained += [measured(a, 0, s) for a in s.dirs_agents]
+    entries = [Entry(ENV_ID, scenario, static, (0,), eval_seeds(s))] if static else []
+    if trained:
+        entries.append(Entry(ENV_ID, scenario, tuple(trained), tuple(range(s.train_seeds)),
+                             eval_seeds(s)))
+    return entries
+
+
+def to_jobs(name: str, entries: Sequence, slots: int) -> list:
+    """Expand the entries; evaluation stops after ``slots`` slots per seed, and jobs whose
+    config names an ``inner`` agent get the measuring wrapper as their factory."""
+    from benchmarks.suites import Suite, expand
+
+    jobs, _ = expand(Suite(f"dirs-{name}", tuple(entries)))
+    out = []
+    for j in jobs:
+        j = replace(j, eval_overrides={**j.eval_overrides, "episode_slots": int(slots)})
+        out.append(replace(j, factory=MEASURED) if "inner" in j.agent_config else j)
     return out
 
 
-def summary(rows: dict[str, list[float]], ref: dict[str, dict[str, list[float]]]) -> dict:
-    out = {k: float(np.mean(v)) for k, v in rows.items()}
-    for name, r in ref.items():
-        out[f"nrr_{name}"] = float(np.mean(np.asarray(r["objective"]) /
-                                           np.asarray(rows["objective"])))
-    return out
+def table2_jobs(s: Settings) -> list:
+    from benchmarks.suites import AgentChoice, Entry
+
+    choices = [AgentChoice(PRETRAINED, {"demos": n, "loss": loss}, n)
+               for n in DEMOS for loss in ("L1", "LD")]
+    choices.append(AgentChoice(PRETRAINED, {"demos": DEMOS[-1], "loss": "L1",
+                                            "labels": "exact"}, DEMOS[-1]))
+    return to_jobs("table2", [Entry(ENV_ID, SMALL, tuple(choices), (0,), eval_seeds(s))],
+                   s.eval_slots)
 
 
-def log(msg: str) -> None:
-    print(f"[dirs {time.strftime('%H:%M:%S')}] {msg}", flush=True)
+def fig5_choices(s: Settings, variants: Iterable[str]) -> list:
+    from benchmarks.suites import AgentChoice, Entry
+
+    agents = tuple(AgentChoice(s.dirs_agents[0], FIG5_VARIANTS[v], s.budget_small)
+                   for v in variants)
+    return [Entry(ENV_ID, SMALL, agents, tuple(range(s.train_seeds)), eval_seeds(s))]
 
 
-# -- Table II and Fig. 3 -----------------------------------------------------------------
-def demonstrations(scenario: str, count: int, seed: int, labels: str = "search"):
-    """``count`` demonstration pairs (features, decision), one layout every 10 slots.
-
-    ``labels``: ``"search"`` (the demonstration Lévy search), ``"search2"`` (the same search
-    with another random stream) or ``"exact"`` (the optimum). The slots do not depend on the
-    decisions, so the same ``seed`` gives the same slots for every kind.
-    """
-    from agents.dirs.agent import DIRSAgent, channel_start, gain_features
-    from edge_envs.large_scale_mec.baselines import exact_decision
-
-    env = make_env(scenario)
-    agent = DIRSAgent(env)
-    model, p = env.unwrapped.model, env.unwrapped.params
-    rng = np.random.default_rng(seed + (10_000 if labels == "search2" else 0))
-    xs, ds = [], []
-    obs = None
-    for k in range(count):
-        if k % 10 == 0:
-            obs, _ = env.reset(seed=seed * 100_000 + k)
-        state = model.state
-        if labels == "exact":
-            decision = exact_decision(state, model).decision
-        else:
-            start = channel_start(state, model)
-            decision = agent.refine(start, state, model, rng, demo=True).decision
-        xs.append(gain_features(obs, p.n_iotd, p.n_mec))
-        ds.append(decision)
-        obs, *_ = env.step(decision)
-    return np.array(xs), np.array(ds)
+def fig3_jobs(s: Settings) -> list:
+    return to_jobs("fig3", fig5_choices(s, ["DIRS"]), s.eval_slots)
 
 
-def _pretrained(p, x, d, lam: float):
-    import torch
-
-    from agents.dirs.agent import DEFAULTS
-    from agents.dirs.core import DIRSLearner
-    from agents.dirs.networks import layer_sizes
-
-    torch.manual_seed(0)
-    learner = DIRSLearner(p.n_mec, layer_sizes(p.n_iotd, p.n_mec), lambda1=lam, lr=DEFAULTS["lr"],
-                          buffer_size=max(len(x), 1))
-    for xi, di in zip(x, d, strict=True):
-        learner.replay.add(xi, di, demo=True)
-    learner.fit_standardisation()
-    rng = np.random.default_rng(0)
-    for _ in range(DEFAULTS["pretrain_iters"]):
-        learner.update(rng, with_agent_term=False)
-    return learner
+def fig5_jobs(s: Settings) -> list:
+    return to_jobs("fig5", fig5_choices(s, FIG5_VARIANTS), s.eval_slots)
 
 
-def run_table2(s: Settings) -> dict:
-    import torch
+def fig4_jobs(s: Settings) -> list:
+    """One job per start; the runner evaluates the first slot of each Fig. 4 seed."""
+    from benchmarks.suites import AgentChoice, Entry
 
-    from agents.dirs.agent import DEFAULTS
-
-    scenario = "dirs-2x30"
-    p = make_env(scenario).unwrapped.params
-    x_all, d_all = demonstrations(scenario, 512, seed=1)
-    x_test, d_test = demonstrations(scenario, 256, seed=2)
-    out: dict[str, Any] = {}
-    torch.set_num_threads(1)
-    for n in (64, 128, 256, 512):
-        for label, lam in (("L1", DEFAULTS["lambda1"]), ("LD", 0.0)):
-            learner = _pretrained(p, x_all[:n], d_all[:n], lam)
-            out[f"{n}-{label}"] = {
-                "train": learner.accuracy(x_all[:n], d_all[:n]),
-                "test": learner.accuracy(x_test, d_test)}
-        log(f"table2 n={n}: {out[f'{n}-L1']['test']}")
-    # Label noise: how far the demonstrations are a function of the slot at all.
-    _, d_test2 = demonstrations(scenario, 256, seed=2, labels="search2")
-    _, e_all = demonstrations(scenario, 512, seed=1, labels="exact")
-    _, e_test = demonstrations(scenario, 256, seed=2, labels="exact")
-    exact_learner = _pretrained(p, x_all, e_all, DEFAULTS["lambda1"])
-    out["labels"] = {
-        "search_vs_search": float(np.mean(d_test == d_test2)),
-        "search_vs_exact": float(np.mean(d_test == e_test)),
-        "exact_labels_512": {"train": exact_learner.accuracy(x_all, e_all),
-                             "test": exact_learner.accuracy(x_test, e_test)},
-    }
-    log(f"table2 labels: {out['labels']}")
-    return out
+    seeds = eval_seeds(s, s.fig4_slots)
+    choices = tuple(AgentChoice(SEARCH, {"start": start, "generations": s.fig4_generations,
+                                         "slot_seeds": list(seeds)})
+                    for start in ("random", "refine"))
+    return to_jobs("fig4", [Entry(ENV_ID, LARGE, choices, (0,), seeds)], 1)
 
 
-# -- Fig. 4 ------------------------------------------------------------------------------
-def run_fig4(s: Settings) -> dict:
-    """Both searches from two starts on the same slots: a uniformly random decision, and the
-    decision a trained ensemble gives (refinement, the search's job in Algorithm 1; proxied
-    by every IoTD on its strongest link with the capacity admission, ``channel_start``)."""
-    from agents.dirs.agent import channel_start
-    from agents.dirs.levy import classic_levy_search, levy_flight_search
-    from edge_envs.large_scale_mec.baselines import exact_decision
-
-    env = make_env("dirs-10x200")
-    model = env.unwrapped.model
-    curves: dict[str, dict[str, list]] = {"random": {"ours": [], "classic": []},
-                                          "refine": {"ours": [], "classic": []}}
-    for k in range(s.fig4_slots):
-        env.reset(seed=EVAL_SEED0 + k)
-        state = model.state
-        opt = exact_decision(state, model).objective
-        rng = np.random.default_rng(k)
-        starts = {"random": rng.integers(0, state.n_mec + 1, state.n_iotd),
-                  "refine": channel_start(state, model)}
-
-        def fitness(d, state=state):
-            return model.evaluate_population(d, state)
-
-        for kind, start in starts.items():
-            a = levy_flight_search(start, state.channel_gain, fitness,
-                                   np.random.default_rng(k), generations=s.fig4_generations)
-            b = classic_levy_search(start, state.n_mec, fitness, np.random.default_rng(k),
-                                    generations=s.fig4_generations)
-            for name, res in (("ours", a), ("classic", b)):
-                curves[kind][name].append([res.start_objective / opt]
-                                          + [h / opt for h in res.history])
-    return {kind: {name: np.mean(c, axis=0).tolist() for name, c in by.items()}
-            for kind, by in curves.items()}
+def table5_jobs(s: Settings) -> list:
+    budgets = {a: s.budget_large for a in s.dirs_agents}
+    budgets.update({a: s.rl_budget for a in s.table5_agents})
+    return to_jobs("table5", cell(LARGE, budgets, s, untrained=s.untrained), s.eval_slots)
 
 
-def _fig4_curves(fig4: dict | None) -> dict | None:
-    """Fig. 4 results by start; results stored before the refinement start was added hold
-    the random start's curves at the top level."""
-    if not fig4:
-        return None
-    return {"random": fig4} if "ours" in fig4 else fig4
+def sweep_scenarios(s: Settings) -> list[str]:
+    return [f"sweep-iotd-{n}" for n in s.sweep_n] + [f"sweep-mec-{m}" for m in s.sweep_m]
 
 
-# -- Figs. 3 and 5 -----------------------------------------------------------------------
-def run_fig5(s: Settings) -> dict:
-    scenario = "dirs-2x30"
-    variants = {"DIRS": {}, "epsilon-greedy search": {"exploration": "epsilon"},
-                "no imitation": {"n_demos": 0}}
-    out = {}
-    for label, config in variants.items():
-        agent, result = train("dirs", scenario, s.budget_small, seed=0, **config)
-        ev = evaluate(agent, "dirs", scenario, s)
-        out[label] = {"curve": result.curve, "objective": float(np.mean(ev["objective"])),
-                      "wall_clock_s": result.wall_clock_s}
-        if label == "DIRS":
-            out["losses"] = {"pretrain": result.extra["pretrain_loss"],
-                             "online": result.extra["online_loss"]}
-        log(f"fig5 {label}: objective {out[label]['objective']:.3f}")
-    return out
+def sweep_jobs(s: Settings) -> list:
+    entries = []
+    for scenario in sweep_scenarios(s):
+        budgets = {a: s.budget_sweep for a in s.dirs_agents}
+        # MADDPG on the N sweep only, as in the paper's Fig. 7.
+        budgets.update({a: s.rl_budget_sweep for a in s.sweep_agents
+                        if a != "maddpg" or scenario.startswith("sweep-iotd")})
+        entries += cell(scenario, budgets, s)
+    return to_jobs("sweeps", entries, s.eval_slots)
 
 
-# -- Table V -----------------------------------------------------------------------------
-DIRS_ABLATIONS = {  # row: (admission, fill) at inference, same trained networks
-    "dirs (no fill)": (True, False),
-    "dirs (vote only)": (False, False),
-}
-
-
-def dirs_ablations(agent, scenario: str, s: Settings) -> dict[str, dict[str, list[float]]]:
-    """The trained DIRS without its capacity rules, and an untrained DIRS with them (what the
-    rules alone give)."""
-    rows = {}
-    saved = dict(agent.options)
-    for label, (admission, fill) in DIRS_ABLATIONS.items():
-        agent.options.update(admission=admission, fill=fill)
-        rows[label] = evaluate(agent, "dirs", scenario, s)
-    agent.options.update(saved)
-    rows["dirs (untrained)"] = evaluate(build("dirs", scenario), "dirs", scenario, s)
-    return rows
-
-
-def run_table5(s: Settings) -> dict:
-    scenario = "dirs-10x200"
-    rows: dict[str, dict[str, list[float]]] = {}
-    train_s: dict[str, float] = {}
-    for name in TABLE5_AGENTS:
-        budget = s.budget_large if name == "dirs" else s.rl_budget
-        t0 = time.perf_counter()
-        agent, result = train(name, scenario, budget, seed=0)
-        train_s[name] = result.wall_clock_s if result is not None else 0.0
-        rows[name] = evaluate(agent, name, scenario, s)
-        if name == "dirs":
-            rows.update(dirs_ablations(agent, scenario, s))
-            train_s.update({k: train_s[name] for k in DIRS_ABLATIONS})
-            train_s["dirs (untrained)"] = 0.0
-        log(f"table5 {name}: objective {np.mean(rows[name]['objective']):.2f} "
-            f"(train {train_s[name]:.0f} s, total {time.perf_counter() - t0:.0f} s)")
-    ref = {"exact": rows["exact"], "pso": rows["pso"]}
-    return {"budget_dirs": s.budget_large, "budget_rl": s.rl_budget,
-            "rows": {n: {**summary(r, ref), "train_s": train_s[n]} for n, r in rows.items()}}
-
-
-# -- sweeps (Fig. 7 of 003, Figs. 9/10 of 004) and Tables III/IV ------------------------
-def run_sweeps(s: Settings) -> dict:
-    out: dict[str, dict] = {}
-    scenarios = [f"sweep-iotd-{n}" for n in s.sweep_n] + [f"sweep-mec-{m}" for m in s.sweep_m]
-    for scenario in scenarios:
-        rows = {}
-        for name in SWEEP_AGENTS:
-            if name == "maddpg" and not scenario.startswith("sweep-iotd"):
-                continue
-            budget = s.rl_budget_sweep if name == "maddpg" else s.budget_sweep
-            agent, _ = train(name, scenario, budget, seed=0)
-            rows[name] = evaluate(agent, name, scenario, s)
-            if name == "dirs":
-                agent.options.update(admission=False, fill=False)
-                rows["dirs (vote only)"] = evaluate(agent, name, scenario, s)
-        out[scenario] = {n: summary(r, {"exact": rows["exact"]}) for n, r in rows.items()}
-        log(f"sweep {scenario}: dirs NRR {out[scenario]['dirs']['nrr_exact']:.3f}")
-    return out
-
-
-def run_table34(s: Settings) -> dict:
-    out = {}
+def table34_jobs(s: Settings) -> list:
+    entries = []
     for scenario in s.table34:
-        dirs, result = train("dirs", scenario, s.budget_mid, seed=0)
-        rows = {"dirs": evaluate(dirs, "dirs", scenario, s)}
-        for name in ("pso", "exact"):
-            agent, _ = train(name, scenario, 0)
-            rows[name] = evaluate(agent, name, scenario, s)
-        ref = {"exact": rows["exact"], "pso": rows["pso"]}
-        out[scenario] = {n: summary(r, ref) for n, r in rows.items()}
-        out[scenario]["dirs"]["train_s"] = result.wall_clock_s
-        log(f"table34 {scenario}: NRR pso {out[scenario]['dirs']['nrr_pso']:.3f} "
-            f"exact {out[scenario]['dirs']['nrr_exact']:.3f}")
+        budgets = {a: s.budget_mid for a in s.dirs_agents}
+        budgets.update({a: 0 for a in s.table34_agents})
+        entries += cell(scenario, budgets, s)
+    return to_jobs("table34", entries, s.eval_slots)
+
+
+# --------------------------------------------------------------------------- rows -> cells
+def _extra(row: dict) -> dict:
+    return row.get("train_extra") or {}
+
+
+def row_label(row: dict) -> str:
+    """The agent's name; ``"NAME (untrained)"`` for a learner run with budget 0."""
+    if row.get("learns") and int(row.get("budget_steps", 0)) == 0:
+        return f"{row['agent']} (untrained)"
+    return str(row["agent"])
+
+
+def slot_runs(rows: Sequence[dict]) -> dict[str, dict[str, list[dict]]]:
+    """``{scenario: {label: [run, ...]}}``, one run per row and view: the per-slot lists of
+    ``MeasuredAgent`` plus ``train_s``. Views are labelled ``"NAME (view)"``."""
+    out: dict[str, dict[str, list[dict]]] = {}
+    for r in sorted(rows, key=lambda r: int(r["train_seed"])):
+        slots = _extra(r).get("slots") or {}
+        for view, values in slots.items():
+            label = row_label(r) if view == "agent" else f"{r['agent']} ({view})"
+            out.setdefault(r["scenario"], {}).setdefault(label, []).append(
+                {**values, "train_s": float(r.get("train_wall_s") or 0.0),
+                 "eval_seeds": list(r.get("eval_seeds") or [])})
     return out
 
 
-RUNNERS = {"table2": run_table2, "fig4": run_fig4, "fig5": run_fig5, "table5": run_table5,
-           "sweeps": run_sweeps, "table34": run_table34}
+def nrr(ref: dict, run: dict) -> float | None:
+    """Mean over the slots of ``objective_ref / objective_agent`` (``None`` if the two runs
+    did not play the same slots)."""
+    a, b = np.asarray(ref["objective"]), np.asarray(run["objective"])
+    if a.shape != b.shape or ref.get("eval_seeds") != run.get("eval_seeds"):
+        return None
+    return float(np.mean(a / b))
 
 
-# -- figures -----------------------------------------------------------------------------
-def _figure(width: float = 7.0, height: float = 3.5):
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+def summarise(runs: dict[str, list[dict]], refs: Sequence[str] = ("exact", "pso")
+              ) -> dict[str, dict[str, Any]]:
+    """Per label: the means over runs of the per-slot means, and per run the NRR against the
+    first run of each reference label present."""
+    out = {}
+    for label, rs in runs.items():
+        cell: dict[str, Any] = {k: float(np.mean([np.mean(r[k]) for r in rs]))
+                                for k in ("objective", "time_s", "energy_j", "act_s")}
+        cell["objectives"] = [float(np.mean(r["objective"])) for r in rs]
+        cell["train_s"] = float(np.mean([r["train_s"] for r in rs]))
+        cell["runs"] = len(rs)
+        for ref in refs:
+            if ref in runs:
+                values = [nrr(runs[ref][0], r) for r in rs]
+                values = [v for v in values if v is not None]
+                cell[f"nrr_{ref}"] = values
+        out[label] = cell
+    return out
 
-    fig = Figure(figsize=(width, height))
-    FigureCanvasAgg(fig)
-    return fig
+
+def _order(labels: Iterable[str], s: Settings, others: Sequence[str]) -> list[str]:
+    labels = list(labels)
+    first = [x for a in s.dirs_agents
+             for x in (a, *(f"{a} ({v})" for v in VIEWS), f"{a} (untrained)")]
+    known = [x for x in (*first, *others) if x in labels]
+    return known + sorted(x for x in labels if x not in known)
+
+
+# --------------------------------------------------------------------------- formatting
+def _f(x, digits: int = 2) -> str:
+    return "-" if x is None else f"{x:.{digits}f}"
+
+
+def _mean(values) -> float | None:
+    return float(np.mean(values)) if values else None
+
+
+def _spread(values, digits: int = 4) -> str:
+    """The mean, with the range over runs when there are several."""
+    if not values:
+        return "-"
+    text = f"{np.mean(values):.{digits}f}"
+    if len(values) > 1:
+        text += f" ({min(values):.{digits}f}-{max(values):.{digits}f})"
+    return text
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f}%"
+
+
+# --------------------------------------------------------------------------- sections
+def table2_cells(rows: Sequence[dict]) -> dict[tuple, dict]:
+    """``{(demos, loss, labels): train_extra}``, the first training seed's row of each."""
+    out: dict[tuple, dict] = {}
+    for r in sorted(rows, key=lambda r: int(r["train_seed"])):
+        c = r.get("agent_config") or {}
+        key = (int(c.get("demos", 0)), c.get("loss", "L1"), c.get("labels", "search"))
+        out.setdefault(key, {**_extra(r), "objective": float(r["mean_metric"])})
+    return out
+
+
+def _table2_section(ctx: Context, t2: dict) -> list[str]:
+    lines = ["## Table II: imitation accuracy (dirs-2x30)", "", *ctx.provenance("table2")]
+    rows = [n for n in DEMOS if (n, "L1", "search") in t2 and (n, "LD", "search") in t2]
+    if not rows:
+        return lines
+    lines += ["Accuracy of the voted decision per IoTD (and, in brackets, of the M*N binary "
+              "agent outputs, Keras-style) after 500 pre-training iterations; test = 256 "
+              "held-out demonstrations. Last column: the evaluation objective of the L1 "
+              "networks (pre-training only).", "",
+              "| demos | L1 train | L1 test | L_D train | L_D test | paper L1 train/test | "
+              "paper L_D train/test | objective (L1) |", "|---|---|---|---|---|---|---|---|"]
+
+    def acc(x: dict) -> str:
+        return f"{_pct(x['decision'])} ({_pct(x['binary'])})"
+
+    for n in rows:
+        a, b, pp = t2[(n, "L1", "search")], t2[(n, "LD", "search")], PAPER_TABLE2[n]
+        lines.append(f"| {n} | {acc(a['train'])} | {acc(a['test'])} | {acc(b['train'])} | "
+                     f"{acc(b['test'])} | {pp[0]}% / {pp[1]}% | {pp[2]}% / {pp[3]}% | "
+                     f"{a['objective']:.3f} |")
+    ex = next((v for k, v in t2.items() if k[2] == "exact"), None)
+    if ex and "search_vs_search" in ex:
+        lines += [
+            "", f"Label noise: on the {ex.get('test_demos', 256)} test slots, a second "
+            "demonstration search (same start, other random stream) agrees with the first on "
+            f"{_pct(ex['search_vs_search'])} of the IoTDs, and the exact optimum agrees with "
+            f"the search on {_pct(ex['search_vs_exact'])}: near-ties between the MECs are "
+            "settled at random, which caps any accuracy near that figure. Pre-trained on "
+            f"{max(k[0] for k in t2 if k[2] == 'exact')} *exact* labels instead (L1), the same "
+            f"agents reach {_pct(ex['train']['decision'])} train / "
+            f"{_pct(ex['test']['decision'])} test ({_pct(ex['test']['binary'])} binary) "
+            "against exact test labels. The limit is what one agent sees (its own gain "
+            "column, while the label also depends on the other MEC's gains and load) on "
+            "layouts never seen in training; see docs/agents/dirs.md (Table II)."]
+    return lines + [""]
+
+
+def fig5_cells(rows: Sequence[dict]) -> dict[str, dict]:
+    """``{variant: {objective, train_s, curve (mean over seeds), losses}}``."""
+    by: dict[str, list[dict]] = {}
+    for r in rows:
+        config = r.get("agent_config") or {}
+        for label, variant in FIG5_VARIANTS.items():
+            if dict(config) == variant:
+                by.setdefault(label, []).append(r)
+    out = {}
+    for label in FIG5_VARIANTS:
+        rs = sorted(by.get(label, []), key=lambda r: int(r["train_seed"]))
+        if not rs:
+            continue
+        curves = [np.asarray(r.get("curve") or [], dtype=float) for r in rs]
+        n = min(len(c) for c in curves)
+        curve = np.mean([c[:n] for c in curves], axis=0) if n else np.empty((0, 2))
+        out[label] = {"objective": float(np.mean([r["mean_metric"] for r in rs])),
+                      "train_s": float(np.mean([r["train_wall_s"] for r in rs])),
+                      "curve": curve, "pretrain": _extra(rs[0]).get("pretrain_loss") or [],
+                      "online": _extra(rs[0]).get("online_loss") or []}
+    return out
 
 
 def _smooth(y, window: int = 10) -> np.ndarray:
@@ -396,313 +401,383 @@ def _smooth(y, window: int = 10) -> np.ndarray:
     return np.convolve(y, np.ones(window) / window, mode="valid")
 
 
-def plot_all(results: dict, img: Path) -> list[str]:
-    made = []
-    fig5 = results.get("fig5")
-    if fig5 and "losses" in fig5:
-        fig = _figure()
+def _fig35_section(ctx: Context, f5: dict) -> list[str]:
+    lines = ["## Figs. 3 and 5: losses and training curves (dirs-2x30)", "",
+             *ctx.provenance("fig5")]
+    if not f5:
+        return lines
+    lines += ["| variant | evaluation objective | training s |", "|---|---|---|"]
+    lines += [f"| {k} | {v['objective']:.3f} | {v['train_s']:.0f} |" for k, v in f5.items()]
+    pre = f5.get("DIRS", {}).get("pretrain")
+    if pre:
+        lines += ["", f"Pre-training loss per agent after {len(pre)} iterations: "
+                  + ", ".join(f"{v:.3f}" for v in pre[-1])
+                  + " (paper: agent losses settle near 0.2 after about 300 iterations)."]
+
+        def losses(fig) -> None:
+            ax = fig.add_subplot(1, 1, 1)
+            full = np.asarray(pre + list(f5["DIRS"]["online"]), dtype=float)
+            for j in range(full.shape[1]):
+                ax.plot(full[:, j], label=f"agent {j + 1}", lw=0.8)
+            ax.axvline(len(pre), color="grey", ls=":", lw=0.8)
+            ax.set_xlabel("update (pre-training, then online)")
+            ax.set_ylabel("loss L1 / L2")
+            ax.set_title("Fig. 3: agent losses, dirs-2x30")
+            ax.legend()
+
+        lines += ["", ctx.figure("dirs_fig3_losses", losses)]
+
+    def curves(fig) -> None:
         ax = fig.add_subplot(1, 1, 1)
-        pre = np.asarray(fig5["losses"]["pretrain"])
-        onl = np.asarray(fig5["losses"]["online"])
-        full = np.concatenate([pre, onl]) if onl.size else pre
-        for j in range(full.shape[1]):
-            ax.plot(full[:, j], label=f"agent {j + 1}", lw=0.8)
-        ax.axvline(len(pre), color="grey", ls=":", lw=0.8)
-        ax.set_xlabel("update (pre-training, then online)")
-        ax.set_ylabel("loss L1 / L2")
-        ax.set_title("Fig. 3: agent losses, dirs-2x30")
-        ax.legend()
-        fig.savefig(img / "dirs_fig3_losses.png", dpi=110, bbox_inches="tight")
-        made.append("dirs_fig3_losses.png")
-        fig = _figure()
-        ax = fig.add_subplot(1, 1, 1)
-        for label in ("DIRS", "epsilon-greedy search", "no imitation"):
-            curve = np.asarray(fig5[label]["curve"], dtype=float)
-            if curve.size:
-                sm = _smooth(curve[:, 1])
-                ax.plot(curve[len(curve) - len(sm):, 0], sm, label=label)
+        for label, v in f5.items():
+            c = v["curve"]
+            if len(c):
+                sm = _smooth(c[:, 1])
+                ax.plot(c[len(c) - len(sm):, 0], sm, label=label)
         ax.set_xlabel("training slots")
-        ax.set_ylabel("reward per 100 slots (-mean cost per IoTD)")
+        ax.set_ylabel("return per layout, scaled to an episode")
         ax.set_title("Fig. 5: with/without Lévy search and imitation, dirs-2x30")
         ax.legend()
-        fig.savefig(img / "dirs_fig5_curves.png", dpi=110, bbox_inches="tight")
-        made.append("dirs_fig5_curves.png")
-    fig4 = _fig4_curves(results.get("fig4"))
-    if fig4:
-        fig = _figure(width=6.0 * len(fig4), height=4.0)
-        titles = {"random": "from a random decision", "refine": "refining a good decision"}
-        for i, (kind, by) in enumerate(fig4.items()):
-            ax = fig.add_subplot(1, len(fig4), i + 1)
+
+    return lines + ["", ctx.figure("dirs_fig5_curves", curves), ""]
+
+
+def fig4_cells(rows: Sequence[dict]) -> dict[str, dict]:
+    """``{start: {"ours": curve, "classic": curve}}``."""
+    out = {}
+    for r in rows:
+        start = (r.get("agent_config") or {}).get("start")
+        if start and "ours" in _extra(r):
+            out[start] = {k: _extra(r)[k] for k in ("ours", "classic")}
+    return {k: out[k] for k in ("random", "refine") if k in out}
+
+
+FIG4_STARTS = {"random": "uniformly random decision",
+               "refine": "strongest link + capacity admission (refinement)"}
+
+
+def _fig4_section(ctx: Context, f4: dict) -> list[str]:
+    lines = ["## Fig. 4: Lévy flight search against the classic Lévy flight", "",
+             *ctx.provenance("fig4")]
+    if not f4:
+        return lines
+    gens = len(next(iter(f4.values()))["ours"]) - 1
+    lines += ["dirs-10x200 slots, P = 5, beta = 1.5, the same random stream for both "
+              "searches; best fitness / exact optimum at the start and after "
+              f"{gens} generations:", "",
+              "| start | start fitness | ours | classic |", "|---|---|---|---|"]
+    lines += [f"| {FIG4_STARTS[k]} | {v['ours'][0]:.4f} | {v['ours'][-1]:.4f} | "
+              f"{v['classic'][-1]:.4f} |" for k, v in f4.items()]
+    lines += ["", "Our search scales its steps by N^(-1/beta) so that a candidate changes a few "
+              "IoTDs (docs/agents/dirs.md): it is a refinement search, the job Algorithm 1 "
+              "gives it. The classic flight's unit steps re-draw many IoTDs at once. The paper "
+              "shows only one start and does not say which."]
+
+    def draw(fig) -> None:
+        for i, (kind, by) in enumerate(f4.items()):
+            ax = fig.add_subplot(1, len(f4), i + 1)
             ax.plot(by["ours"], label="Lévy flight search (ours, eqs. 20-23)")
             ax.plot(by["classic"], label="classic Lévy flight (eq. 18)")
             ax.set_xlabel("generation G")
             ax.set_ylabel("best fitness / exact optimum")
-            ax.set_title(f"Fig. 4: {titles.get(kind, kind)}")
+            ax.set_title(f"Fig. 4: from a {kind} start", fontsize=9)
             ax.ticklabel_format(axis="y", useOffset=False)
             ax.legend(fontsize="small")
-        fig.tight_layout()
-        fig.savefig(img / "dirs_fig4_search.png", dpi=110, bbox_inches="tight")
-        made.append("dirs_fig4_search.png")
-    sweeps = results.get("sweeps")
-    if sweeps:
-        for prefix, xlabel, fname, title in (
-            ("sweep-iotd-", "IoTDs N (M = 2)", "dirs_fig7_iotd.png",
+
+    return lines + ["", ctx.figure("dirs_fig4_search", draw, 6.0 * len(f4), 4.0), ""]
+
+
+def _table5_section(ctx: Context, t5: dict, s: Settings) -> list[str]:
+    lines = ["## Table V: 10 MECs, 200 IoTDs (dirs-10x200)", "", *ctx.provenance("table5")]
+    if not t5:
+        return lines
+    lines += [
+        "Time and energy are totals over the 200 IoTDs per slot, means over the evaluation "
+        "slots (and training seeds: range in brackets). `dirs` decides by the vote and the "
+        "two per-MEC capacity rules (admission and fill, see docs/agents/dirs.md); views of "
+        "the same trained networks: `dirs (no fill)` (vote + admission), `dirs (vote only)` "
+        "(the paper's vote alone); `dirs (untrained)` is an untrained DIRS with both rules "
+        "(what the rules alone give).", "",
+        "| agent | train s | inference s/slot | time s | energy J | objective | NRR exact "
+        "| NRR PSO | paper: train s / inference s / time / energy |",
+        "|---|---|---|---|---|---|---|---|---|"]
+    for label in _order(t5, s, s.table5_agents):
+        c = t5[label]
+        paper = PAPER_TABLE5.get(label)
+        ptxt = " / ".join(_f(v, 4 if i == 1 else 2) for i, v in enumerate(paper)) \
+            if paper else ""
+        lines.append(
+            f"| {label} | {c['train_s']:.0f} | {c['act_s']:.4f} | {c['time_s']:.2f} | "
+            f"{c['energy_j']:.2f} | {_spread(c['objectives'], 2)} | "
+            f"{_spread(c.get('nrr_exact'))} | {_spread(c.get('nrr_pso'))} | {ptxt} |")
+    easy = [a for a in ("greedy", "random-mec") if a in t5 and t5[a].get("nrr_exact")]
+    if easy:
+        lines += ["", "Reading the table: with the paper's constants the upload cost is small "
+                  "next to the compute cost, so the optimum is essentially a load count (each "
+                  "MEC takes the IoTDs its CPU serves faster than local execution). Rules that "
+                  "fill each MEC up to that count (the paper's Remote/Random with their "
+                  "capacity check) reach NRR " + ", ".join(
+                      f"{_spread(t5[a]['nrr_exact'])} (`{a}`)" for a in easy)
+                  + " against the exact optimum; the trained agents earn the rest by choosing "
+                  "which IoTDs go where. The vote alone under-fills the MECs (an agent needs an "
+                  "output above 0.5 while about 1 in M+1 of its targets is 1, and it sees only "
+                  "its own gain column), which is what the fill corrects."]
+    return lines + [""]
+
+
+def _table34_section(ctx: Context, t34: dict, s: Settings) -> list[str]:
+    lines = ["## Tables III and IV: IoTD distributions and task sizes (8 MECs, 180 IoTDs)", "",
+             *ctx.provenance("table34")]
+    if not t34:
+        return lines
+    lines += ["| scenario | agent | objective | time s | energy J | NRR PSO | NRR exact | "
+              "paper: objective / time / energy / NRR PSO |", "|---|---|---|---|---|---|---|---|"]
+    for scenario in [x for x in s.table34 if x in t34] + sorted(set(t34) - set(s.table34)):
+        paper = PAPER_TABLE3.get(scenario)
+        ptxt = " / ".join(_f(v, 4 if i == 3 else 2) for i, v in enumerate(paper)) \
+            if paper else ""
+        for a in s.dirs_agents:
+            if a in t34[scenario]:
+                c = t34[scenario][a]
+                lines.append(f"| {scenario} | {a} | {_spread(c['objectives'], 2)} | "
+                             f"{c['time_s']:.2f} | {c['energy_j']:.2f} | "
+                             f"{_spread(c.get('nrr_pso'))} | {_spread(c.get('nrr_exact'))} | "
+                             f"{ptxt} |")
+    return lines + [""]
+
+
+def _sweep_section(ctx: Context, sweeps: dict, s: Settings) -> list[str]:
+    lines = ["## Fig. 7 (paper 003) and Figs. 9/10 (paper 004): sweeps", "",
+             *ctx.provenance("sweeps")]
+    if not sweeps:
+        return lines
+    columns = _order({a for c in sweeps.values() for a in c}, s, s.sweep_agents)
+    columns = [c for c in columns if "(no fill)" not in c]
+    lines += ["Mean objective per slot (NRR against exact in brackets). DIRS decides with the "
+              "vote and the capacity rules, as in Table V; `dirs (vote only)` is the same "
+              "trained DIRS with the paper's vote alone.", "",
+              "| scenario | " + " | ".join(columns) + " |", "|---" * (1 + len(columns)) + "|"]
+    for scenario in [x for x in sweep_scenarios(s) if x in sweeps]:
+        c = sweeps[scenario]
+        lines.append(f"| {scenario} | " + " | ".join(
+            f"{c[a]['objective']:.2f} ({_f(_mean(c[a].get('nrr_exact')), 3)})" if a in c
+            else "-" for a in columns) + " |")
+    figures = []
+    for prefix, xlabel, name, title in (
+            ("sweep-iotd-", "IoTDs N (M = 2)", "dirs_fig7_iotd",
              "Fig. 7 (003) / Fig. 9 (004): objective vs N"),
-            ("sweep-mec-", "MECs M (N = 30)", "dirs_fig10_mec.png",
-             "Fig. 10 (004): objective vs M"),
-        ):
-            keys = sorted((k for k in sweeps if k.startswith(prefix)),
-                          key=lambda k: int(k.rsplit("-", 1)[1]))
-            if not keys:
-                continue
+            ("sweep-mec-", "MECs M (N = 30)", "dirs_fig10_mec", "Fig. 10 (004): objective vs M")):
+        keys = sorted((k for k in sweeps if k.startswith(prefix)),
+                      key=lambda k: int(k.rsplit("-", 1)[1]))
+        if len(keys) < 2:
+            continue
+
+        def draw(fig, keys=keys, xlabel=xlabel, title=title) -> None:
             xs = [int(k.rsplit("-", 1)[1]) for k in keys]
-            fig = _figure(9.0, 3.5)
             for col, metric in enumerate(("objective", "time_s", "energy_j")):
                 ax = fig.add_subplot(1, 3, col + 1)
-                for name in SWEEP_COLUMNS:
-                    ys = [sweeps[k][name][metric] for k in keys if name in sweeps[k]]
+                for a in columns:
+                    ys = [sweeps[k][a][metric] for k in keys if a in sweeps[k]]
                     if len(ys) == len(xs):
-                        ax.plot(xs, ys, marker="o", ms=3, label=name)
+                        ax.plot(xs, ys, marker="o", ms=3, label=a)
                 ax.set_xlabel(xlabel)
                 ax.set_title(metric)
             ax.legend(fontsize=7)
             fig.suptitle(title)
-            fig.savefig(img / fname, dpi=110, bbox_inches="tight")
-            made.append(fname)
-    return made
+
+        figures.append(ctx.figure(name, draw, 9.0, 3.5))
+    return lines + [""] + figures + [""]
 
 
-# -- report ------------------------------------------------------------------------------
-def _f(x, digits: int = 2) -> str:
-    if x is None:
-        return "-"
-    return f"{x:.{digits}f}"
+# --------------------------------------------------------------------------- claims
+def _tail(curve: np.ndarray, share: float, first: bool = False) -> float | None:
+    if not len(curve):
+        return None
+    n = max(1, int(len(curve) * share))
+    return float(np.mean(curve[:n, 1] if first else curve[-n:, 1]))
 
 
-def write_report(results: dict, out: Path, figures: list[str]) -> Path:
+def paper_claims(t2: dict, f5: dict, f4: dict, t5: dict, t34: dict, sweeps: dict,
+                 s: Settings) -> list[Claim]:
+    """The paper's claims on Tables II-V and Figs. 3-5, 7 with our numbers (``holds`` is
+    ``None`` while the rows a claim needs are not stored)."""
+    claims = []
+    l1 = {n: t2[(n, "L1", "search")]["test"]["decision"] for n in DEMOS
+          if (n, "L1", "search") in t2}
+    ld = {n: t2[(n, "LD", "search")]["test"]["decision"] for n in DEMOS
+          if (n, "LD", "search") in t2}
+    claims.append(Claim(
+        "Imitation reaches 90-97 % test accuracy with 64-512 demonstrations (Table II, L1)",
+        "90.1-96.5 %", ", ".join(f"{n}: {_pct(v)}" for n, v in l1.items()) or "-",
+        all(v >= 0.9 for v in l1.values()) if l1 else None,
+        "what one agent sees limits it, not label noise (Table II)" if l1 and min(
+            l1.values()) < 0.9 else ""))
+    both = [n for n in l1 if n in ld]
+    claims.append(Claim(
+        "The L2 term helps on test data: L1 above L_D (Table II)",
+        "+0.6 to +4.6 points", ", ".join(f"{n}: {100 * (l1[n] - ld[n]):+.1f}" for n in both)
+        or "-", all(l1[n] > ld[n] for n in both) if both else None))
+    claims.append(Claim(
+        "More demonstrations give a higher accuracy (Table II, L1 test, 64 -> 512)",
+        "90.1 % -> 96.5 %", f"{_pct(l1[DEMOS[0]])} -> {_pct(l1[DEMOS[-1]])}"
+        if DEMOS[0] in l1 and DEMOS[-1] in l1 else "-",
+        l1[DEMOS[-1]] > l1[DEMOS[0]] + 0.01 if DEMOS[0] in l1 and DEMOS[-1] in l1 else None,
+        "holds when 512 beats 64 by over 1 point"))
+    pre = f5.get("DIRS", {}).get("pretrain")
+    final = pre[-1] if pre else []
+    claims.append(Claim(
+        "Agent losses settle near 0.2 after about 300 pre-training iterations (Fig. 3)",
+        "about 0.2", ", ".join(f"{v:.3f}" for v in final) or "-",
+        all(abs(v - 0.2) <= 0.1 for v in final) if final else None, "holds within 0.1"))
+    claims.append(Claim(
+        "Our Lévy flight search ends at a lower fitness than the classic flight (Fig. 4)",
+        "lower (one start, not named)", "; ".join(
+            f"{k}: {v['ours'][-1]:.4f} vs {v['classic'][-1]:.4f}" for k, v in f4.items()) or "-",
+        all(v["ours"][-1] <= v["classic"][-1] for v in f4.values()) if f4 else None,
+        "judged on every start"))
+    dirs, eps, noim = (f5.get(k, {}).get("curve", np.empty((0, 2)))
+                       for k in ("DIRS", "epsilon-greedy search", "no imitation"))
+    end = (_tail(dirs, 0.2), _tail(eps, 0.2))
+    claims.append(Claim(
+        "Lévy search converges to a higher training reward than epsilon-greedy search (Fig. 5)",
+        "higher", f"last 20 % of training: {_f(end[0], 3)} vs {_f(end[1], 3)}"
+        if None not in end else "-", end[0] > end[1] if None not in end else None))
+    start = (_tail(dirs, 0.25, first=True), _tail(noim, 0.25, first=True))
+    claims.append(Claim(
+        "Imitation makes DIRS converge faster (Fig. 5)", "faster",
+        f"first 25 % of training: {_f(start[0], 3)} vs {_f(start[1], 3)} without"
+        if None not in start else "-", start[0] > start[1] if None not in start else None,
+        "judged on the mean reward over the first quarter"))
+    d = t5.get(s.dirs_agents[0])
+    rl = [a for a in ("sb3-a2c", "sb3-ddpg", "maddpg") if a in t5]
+    claims.append(Claim(
+        "DIRS gives the lowest time and the lowest energy of the learning methods (Table V)",
+        "292.9 s / 40.5 J (A2C 322.7 / 53.5, DDPG 302.8 / 47.2)",
+        f"{d['time_s']:.1f} s / {d['energy_j']:.1f} J; " + ", ".join(
+            f"{a} {t5[a]['time_s']:.1f} / {t5[a]['energy_j']:.1f}" for a in rl) if d and rl
+        else "-", all(d["time_s"] <= t5[a]["time_s"] and d["energy_j"] <= t5[a]["energy_j"]
+                      for a in rl) if d and rl else None))
+    if d and rl:
+        claims.append(Claim(
+            "DIRS has the lowest objective (time + energy) of the learning methods (Table V)",
+            "333.4 (A2C 376.2, DDPG 350.1)", f"{d['objective']:.1f}; " + ", ".join(
+                f"{a} {t5[a]['objective']:.1f}" for a in rl),
+            all(d["objective"] <= t5[a]["objective"] for a in rl)))
+    p = t5.get("pso")
+    claims.append(Claim(
+        "DIRS costs about as much as PSO and DE (Table V; holds within 1 %)",
+        "DIRS / PSO 0.998", f"DIRS / PSO {d['objective'] / p['objective']:.4f}"
+        if d and p else "-", d["objective"] <= 1.01 * p["objective"] if d and p else None))
+    ratios = {a: t5[a]["act_s"] / d["act_s"] for a in ("pso", "de") if d and a in t5}
+    claims.append(Claim(
+        "PSO and DE take about 114 x longer to decide than DIRS (Table V; holds at >= 100 x)",
+        "113.9 x / 114.7 x", " / ".join(f"{a} {v:.0f} x" for a, v in ratios.items()) or "-",
+        all(v >= 100 for v in ratios.values()) if ratios else None,
+        "wall-clock on a shared 2-core machine"))
+    sb3 = [a for a in ("sb3-a2c", "sb3-ddpg") if a in t5]
+    budgets = f"DIRS {s.budget_large} slots, A2C/DDPG {s.rl_budget}"
+    claims.append(Claim(
+        "DIRS trains in the least time (Table V)", "434 s (A2C 490, DDPG 517)",
+        f"{d['train_s']:.0f} s; " + ", ".join(f"{a} {t5[a]['train_s']:.0f}" for a in sb3)
+        if d and sb3 else "-",
+        all(d["train_s"] < t5[a]["train_s"] for a in sb3) if d and sb3 else None,
+        f"budgets differ: {budgets}"))
+    nrr_pso = {sc: _mean(c[s.dirs_agents[0]].get("nrr_pso")) for sc, c in t34.items()
+               if s.dirs_agents[0] in c}
+    nrr_pso = {k: v for k, v in nrr_pso.items() if v is not None}
+    claims.append(Claim(
+        "DIRS stays within 5 % of PSO for every IoTD distribution and task size "
+        "(Tables III, IV: NRR against PSO)", "0.951-0.957",
+        f"{min(nrr_pso.values()):.4f}-{max(nrr_pso.values()):.4f} over {len(nrr_pso)} "
+        "scenarios" if nrr_pso else "-",
+        all(v >= 0.95 for v in nrr_pso.values()) if nrr_pso else None))
+    n_sweep = sorted((k for k in sweeps if k.startswith("sweep-iotd-")),
+                     key=lambda k: int(k.rsplit("-", 1)[1]))
+    rivals = ("maddpg", "greedy", "random-mec", "local")
+    if n_sweep:
+        big = sweeps[n_sweep[-1]]
+        others = {a: big[a]["objective"] for a in rivals if a in big}
+        dd = big.get(s.dirs_agents[0])
+        claims.append(Claim(
+            f"DIRS has the lowest objective when N is large (Fig. 7, {n_sweep[-1]})",
+            "lowest of DIRS, MADDPG, Remote, Random, Local",
+            f"{dd['objective']:.2f}; " + ", ".join(f"{a} {v:.2f}" for a, v in others.items())
+            if dd else "-", all(dd["objective"] <= v for v in others.values()) if dd else None,
+            "`greedy` is the paper's Remote"))
+        wins = [k for k in n_sweep if "maddpg" in sweeps[k] and all(
+            sweeps[k]["maddpg"]["objective"] < sweeps[k][a]["objective"]
+            for a in ("greedy", "random-mec", "local") if a in sweeps[k])]
+        runs = [k for k in n_sweep if "maddpg" in sweeps[k]]
+        claims.append(Claim(
+            "MADDPG beats Remote, Random and Local (Fig. 7)", "better",
+            f"on {len(wins)} of {len(runs)} N values" if runs else "-",
+            len(wins) == len(runs) if runs else None))
+    return claims
+
+
+# --------------------------------------------------------------------------- report
+def render(ctx: Context) -> str:
+    """The report, from the stored rows of each part."""
+    s: Settings = ctx.settings or FULL
     lines = [
-        "# Reproduction of paper 003: DIRS on LargeScaleMEC-v0",
-        "",
-        "Generated by `edge-bench reproduce dirs` on a shared 2-core machine (each part's "
-        "mode, date and wall-clock in the table below; `--fast` = small budgets and few "
-        "evaluation slots). Absolute values depend on constants the paper omits (spec 04); "
-        "compare orderings, ratios and NRR. NRR = objective of the reference / objective of "
-        "the agent, per evaluation slot, averaged (the paper's reward is 1/objective). "
-        "Evaluation: held-out env seeds (a new layout each). See "
-        "[docs/agents/dirs.md](../agents/dirs.md) for the agent and its deviations.",
-        "",
-    ]
-    runs = results.get("runs", {})
-    if runs:
-        lines += ["| part | mode | date | wall-clock s | eval seeds x slots |",
-                  "| --- | --- | --- | --- | --- |"]
-        for part, r in runs.items():
-            st = r["settings"]
-            lines.append(f"| {part} | {'--fast' if r['fast'] else 'full'} | {r['date']} | "
-                         f"{r['wall_s']:.0f} | {st['eval_seeds']} x {st['eval_slots']} |")
-        lines.append("")
-    t5 = results.get("table5")
-    if t5:
-        rows = t5["rows"]
-        lines += [
-            "## Table V: 10 MECs, 200 IoTDs (dirs-10x200)",
-            "",
-            f"DIRS trained for {t5['budget_dirs']} slots; A2C, DDPG and MADDPG for "
-            f"{t5['budget_rl']} slots. Time and energy are totals over the 200 IoTDs per slot. "
-            "`dirs` decides by the vote and the two per-MEC capacity rules (admission and "
-            "fill, see docs/agents/dirs.md); ablations with the same trained networks: "
-            "`dirs (no fill)` (vote + admission), `dirs (vote only)` (the paper's vote "
-            "alone); `dirs (untrained)` is an untrained DIRS with both rules (what the rules "
-            "alone give).",
-            "",
-            "| agent | train s | inference s/slot | time s | energy J | objective | NRR exact "
-            "| NRR PSO | paper: train s / inference s / time / energy |",
-            "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
-        ]
-        for name, r in rows.items():
-            paper = PAPER_TABLE5.get(name)
-            ptxt = " / ".join(_f(v, 4 if i == 1 else 2) for i, v in enumerate(paper)) \
-                if paper else ""
-            lines.append(
-                f"| {name} | {_f(r['train_s'], 0)} | {_f(r['act_s'], 4)} | {_f(r['time_s'])} "
-                f"| {_f(r['energy_j'])} | {_f(r['objective'])} | {_f(r['nrr_exact'], 4)} "
-                f"| {_f(r['nrr_pso'], 4)} | {ptxt} |")
-        d, p = rows["dirs"], rows["pso"]
-        speed = p["act_s"] / d["act_s"] if d["act_s"] > 0 else float("nan")
-        lines += [
-            "",
-            "Targets (brief): NRR against exact >= 0.97: "
-            f"**{d['nrr_exact']:.4f}** ({'met' if d['nrr_exact'] >= 0.97 else 'missed'}); "
-            f"inference >= 100x faster than PSO at equal or better cost: **{speed:.0f}x**, "
-            f"cost ratio DIRS/PSO {d['objective'] / p['objective']:.4f} "
-            f"({'met' if speed >= 100 and d['objective'] <= p['objective'] else 'missed'}); "
-            f"training under 20 min: **{d['train_s'] / 60:.1f} min**. "
-            "Paper: DIRS about 114x faster than PSO/DE at about equal cost.",
-            "",
-            "Reading the table: with the paper's constants the upload cost is small next to "
-            "the compute cost, so the optimum is essentially a load count (each MEC takes the "
-            "IoTDs its CPU serves faster than local execution, 10 at 10 GHz). Any rule that "
-            "fills each MEC up to that count (the paper's Remote/Random with their capacity "
-            "check: `greedy`, `random-mec`; an untrained DIRS with the capacity rules) lands "
-            "within about 0.5 % of the exact optimum; the trained agents earn the rest by "
-            "choosing which IoTDs go where. The vote alone under-fills the MECs (an agent "
-            "needs an output above 0.5 while about 1 in M+1 of its targets is 1, and it sees "
-            "only its own gain column), which is what the fill corrects.",
-            "",
-        ]
-    t34 = results.get("table34")
-    if t34:
-        lines += ["## Tables III and IV: IoTD distributions and task sizes (8 MECs, 180 IoTDs)",
-                  "", "| scenario | objective | time s | energy J | NRR PSO | NRR exact | "
-                  "paper: objective / time / energy / NRR PSO |",
-                  "| --- | --- | --- | --- | --- | --- | --- |"]
-        for scenario, r in t34.items():
-            d = r["dirs"]
-            paper = PAPER_TABLE3.get(scenario)
-            ptxt = " / ".join(_f(v, 4 if i == 3 else 2) for i, v in enumerate(paper)) \
-                if paper else ""
-            lines.append(f"| {scenario} | {_f(d['objective'])} | {_f(d['time_s'])} | "
-                         f"{_f(d['energy_j'])} | {_f(d['nrr_pso'], 4)} | "
-                         f"{_f(d['nrr_exact'], 4)} | {ptxt} |")
-        lines.append("")
-    t2 = results.get("table2")
-    if t2:
-        lines += ["## Table II: imitation accuracy (dirs-2x30)", "",
-                  "Accuracy of the voted decision per IoTD (and, in brackets, of the M*N binary "
-                  "agent outputs, Keras-style) after 500 pre-training iterations; test = 256 "
-                  "held-out demonstrations.", "",
-                  "| demos | L1 train | L1 test | L_D train | L_D test | paper L1 train/test | "
-                  "paper L_D train/test |", "| --- | --- | --- | --- | --- | --- | --- |"]
-        for n in (64, 128, 256, 512):
-            a, b = t2.get(f"{n}-L1"), t2.get(f"{n}-LD")
-            if a is None or b is None:
-                continue
-            pp = PAPER_TABLE2[n]
+        "# Reproduction of paper 003: DIRS on LargeScaleMEC-v0", "",
+        f"Generated by `{ctx.command or 'edge-bench reproduce dirs'}` from the results store "
+        "(every number below is a stored runner job; `--render-only` rewrites this file from "
+        "the store). Absolute values depend on constants the paper omits (spec 04); compare "
+        "orderings, ratios and NRR. NRR = objective of the reference / objective of the "
+        "agent, per evaluation slot, averaged (the paper's reward is 1/objective). "
+        "Evaluation: held-out env seeds (a new layout each), the same slots for every agent; "
+        "1 torch thread per job. Protocol details: the docstring of "
+        "`benchmarks/reproduce/dirs.py`; agent: [docs/agents/dirs.md](../agents/dirs.md).", ""]
+    t5 = summarise(slot_runs(ctx.rows.get("table5", [])).get(LARGE, {}))
+    t34 = {sc: summarise(r) for sc, r in slot_runs(ctx.rows.get("table34", [])).items()}
+    sweeps = {sc: summarise(r, ("exact",))
+              for sc, r in slot_runs(ctx.rows.get("sweeps", [])).items()}
+    t2 = table2_cells(ctx.rows.get("table2", []))
+    f5 = fig5_cells(ctx.rows.get("fig5", []) + ctx.rows.get("fig3", []))
+    f4 = fig4_cells(ctx.rows.get("fig4", []))
+    lines += ["## Claims of the paper", "",
+              "Means over training seeds of the tables below.", "",
+              *claims_table(paper_claims(t2, f5, f4, t5, t34, sweeps, s))]
+    if ctx.shown("table5"):
+        lines += _table5_section(ctx, t5, s)
+    if ctx.shown("table34"):
+        lines += _table34_section(ctx, t34, s)
+    if ctx.shown("table2"):
+        lines += _table2_section(ctx, t2)
+    if ctx.shown("fig5") or ctx.shown("fig3"):
+        lines += _fig35_section(ctx, f5)
+    if ctx.shown("fig4"):
+        lines += _fig4_section(ctx, f4)
+    if ctx.shown("sweeps"):
+        lines += _sweep_section(ctx, sweeps, s)
+    if ctx.notes:
+        lines += ["## Notes", ""] + [f"- {n}" for n in ctx.notes] + [""]
+    return "\n".join(lines)
 
-            def cell(x):
-                return f"{100 * x['decision']:.1f}% ({100 * x['binary']:.1f}%)"
 
-            lines.append(f"| {n} | {cell(a['train'])} | {cell(a['test'])} | {cell(b['train'])} "
-                         f"| {cell(b['test'])} | {pp[0]}% / {pp[1]}% | {pp[2]}% / {pp[3]}% |")
-        lines.append("")
-        lab = t2.get("labels")
-        if lab:
-            ex = lab["exact_labels_512"]
-            lines += [
-                "Label noise: on the 256 test slots, a second demonstration search (same start, "
-                f"other random stream) agrees with the first on "
-                f"{100 * lab['search_vs_search']:.1f}% of the IoTDs, and the exact optimum "
-                f"agrees with the search on {100 * lab['search_vs_exact']:.1f}%: near-ties "
-                "between the two MECs are settled at random, which caps any accuracy near "
-                "that figure. It is not what holds ours lower: pre-trained on 512 *exact* "
-                "labels instead (L1), the same agents reach "
-                f"{100 * ex['train']['decision']:.1f}% train / "
-                f"{100 * ex['test']['decision']:.1f}% test "
-                f"({100 * ex['test']['binary']:.1f}% binary) against exact test labels. The "
-                "limit is what one agent sees (its own gain column, while the label also "
-                "depends on the other MEC's gains and load) on layouts never seen in training; "
-                "see docs/agents/dirs.md (Table II) for the single-layout comparison.",
-                ""]
-    fig5 = results.get("fig5")
-    if fig5:
-        lines += ["## Figs. 3 and 5: losses and training curves (dirs-2x30)", "",
-                  "| variant | evaluation objective | training s |", "| --- | --- | --- |"]
-        for label in ("DIRS", "epsilon-greedy search", "no imitation"):
-            if label in fig5:
-                lines.append(f"| {label} | {_f(fig5[label]['objective'], 3)} | "
-                             f"{_f(fig5[label]['wall_clock_s'], 0)} |")
-        pre = fig5.get("losses", {}).get("pretrain", [])
-        if pre:
-            lines += ["", f"Pre-training loss per agent after {len(pre)} iterations: "
-                      + ", ".join(f"{v:.3f}" for v in pre[-1])
-                      + " (paper: agent losses settle near 0.2 after about 300 iterations)."]
-        lines.append("")
-    fig4 = _fig4_curves(results.get("fig4"))
-    if fig4:
-        lines += ["## Fig. 4: Lévy flight search against the classic Lévy flight", "",
-                  "dirs-10x200 slots, P = 5, beta = 1.5, the same random stream for both "
-                  "searches; best fitness / exact optimum at the start and after "
-                  f"{len(next(iter(fig4.values()))['ours']) - 1} generations:", "",
-                  "| start | start fitness | ours | classic |", "| --- | --- | --- | --- |"]
-        labels = {"random": "uniformly random decision",
-                  "refine": "strongest link + capacity admission (refinement)"}
-        for kind, by in fig4.items():
-            lines.append(f"| {labels.get(kind, kind)} | {by['ours'][0]:.4f} | "
-                         f"{by['ours'][-1]:.4f} | {by['classic'][-1]:.4f} |")
-        lines += ["", "Our search scales its steps by N^(-1/beta) so that a candidate changes "
-                  "a few IoTDs (docs/agents/dirs.md): it is a refinement search, the job "
-                  "Algorithm 1 gives it. The classic flight's unit steps re-draw many IoTDs at "
-                  "once, which helps far from the optimum (random start) and rarely improves a "
-                  "good decision. The paper shows only one start and does not say which.", ""]
-    sweeps = results.get("sweeps")
-    if sweeps:
-        lines += ["## Fig. 7 (paper 003) and Figs. 9/10 (paper 004): sweeps", "",
-                  "Mean objective per slot (NRR against exact in brackets). DIRS decides with "
-                  "the vote and the capacity rules, as in Table V; `dirs (vote only)` is the "
-                  "same trained DIRS with the paper's vote alone.", "",
-                  "| scenario | " + " | ".join(SWEEP_COLUMNS) + " |",
-                  "| --- |" + " --- |" * len(SWEEP_COLUMNS)]
-        for scenario, r in sweeps.items():
-            cells = [f"{r[n]['objective']:.2f} ({r[n]['nrr_exact']:.3f})" if n in r else "-"
-                     for n in SWEEP_COLUMNS]
-            lines.append(f"| {scenario} | " + " | ".join(cells) + " |")
-        lines.append("")
-    if figures:
-        lines += ["## Figures", ""] + [f"![{f}](img/{f})" for f in figures] + [""]
-    path = out / "dirs.md"
-    path.write_text("\n".join(lines))
-    return path
+REPRODUCTION = Reproduction(
+    name="dirs",
+    title="paper 003: DIRS, large-scale MEC resource scheduling (LargeScaleMEC-v0)",
+    parts=(
+        Part("table2", table2_jobs, "Table II: imitation accuracy"),
+        Part("fig3", fig3_jobs, "Fig. 3: agent losses"),
+        Part("fig4", fig4_jobs, "Fig. 4: Lévy flight searches"),
+        Part("fig5", fig5_jobs, "Fig. 5: training curves"),
+        Part("table5", table5_jobs, "Table V: 10 MECs, 200 IoTDs"),
+        Part("sweeps", sweep_jobs, "Fig. 7 (003), Figs. 9/10 (004): sweeps of N and M"),
+        Part("table34", table34_jobs, "Tables III/IV: distributions and task sizes"),
+    ),
+    full=FULL,
+    fast=FAST,
+    render=render,
+    description=__doc__,
+)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="edge-bench reproduce dirs", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--fast", action="store_true", help="small budgets and seeds")
-    parser.add_argument("--only", choices=PARTS, action="append",
-                        help="run only these parts (merged into the existing results)")
-    parser.add_argument("--budget", type=int, help="DIRS slots on dirs-10x200 (Table V)")
-    parser.add_argument("--rl-budget", type=int, help="A2C/DDPG/MADDPG slots on dirs-10x200")
-    parser.add_argument("--eval-seeds", type=int, help="evaluation layouts (env seeds)")
-    parser.add_argument("--eval-slots", type=int, help="evaluation slots per layout")
-    parser.add_argument("--out", default="docs/reproduction", help="report directory")
-    args = parser.parse_args(argv)
-    import torch
-
-    torch.set_num_threads(1)  # one core per experiment (also for the SB3 agents)
-    s = FAST if args.fast else FULL
-    if args.budget:
-        s = Settings(**{**asdict(s), "budget_large": args.budget})
-    for key in ("rl_budget", "eval_seeds", "eval_slots"):
-        if getattr(args, key):
-            s = Settings(**{**asdict(s), key: getattr(args, key)})
-    out = Path(args.out)
-    img = out / "img"
-    img.mkdir(parents=True, exist_ok=True)
-    store = img / "dirs_results.json"
-    results = json.loads(store.read_text()) if args.only and store.exists() else {}
-    parts = args.only or list(PARTS)
-    start = time.perf_counter()
-    for part in parts:
-        if part == "fig3":  # the losses come with the Fig. 5 runs
-            if "fig5" not in parts:
-                results["fig5"] = run_fig5(s)
-            continue
-        log(f"running {part}")
-        t0 = time.perf_counter()
-        results[part] = RUNNERS[part](s)
-        results.setdefault("runs", {})[part] = {
-            "fast": args.fast, "wall_s": time.perf_counter() - t0, "settings": asdict(s),
-            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
-        store.write_text(json.dumps(results, default=float))
-    results["meta"] = {"fast": args.fast, "date": time.strftime("%Y-%m-%d %H:%M UTC",
-                                                                time.gmtime()),
-                       "wall_s": time.perf_counter() - start, "settings": asdict(s)}
-    store.write_text(json.dumps(results, default=float))
-    figures = plot_all(results, img)
-    path = write_report(results, out, figures)
-    log(f"wrote {path}")
-    return 0
+    return run_main(REPRODUCTION, argv)
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # pragma: no cover
     raise SystemExit(main())
