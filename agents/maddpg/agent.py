@@ -26,6 +26,7 @@ import torch
 from torch import nn
 
 from agents.base import Agent, ProgressFn, TrainResult
+from agents.d3qn.network import relu_layers
 from agents.dirs.agent import gain_features
 from agents.dirs.networks import AgentEnsemble, layer_sizes
 from edge_envs.large_scale_mec.model import vote_decision
@@ -44,14 +45,18 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+def soft_update(net: nn.Module, target: nn.Module, tau: float) -> None:
+    """Polyak averaging of the target network: ``theta' <- tau theta + (1 - tau) theta'``
+    (MADDPG's target update; line 20 of Table 1 of paper 002)."""
+    with torch.no_grad():
+        for p, tp in zip(net.parameters(), target.parameters(), strict=True):
+            tp.mul_(1.0 - tau).add_(tau * p)
+
+
 class _Critic(nn.Module):
     def __init__(self, n_inputs: int, hidden: tuple[int, ...]) -> None:
         super().__init__()
-        layers: list[nn.Module] = []
-        size = n_inputs
-        for h in hidden:
-            layers += [nn.Linear(size, h), nn.ReLU()]
-            size = h
+        layers, size = relu_layers(n_inputs, hidden)
         layers.append(nn.Linear(size, 1))
         self.body = nn.Sequential(*layers)
 
@@ -178,11 +183,8 @@ class MADDPGAgent(Agent):
         actor_loss.backward()
         self.actor_opt.step()
         if o["gamma"] > 0:
-            with torch.no_grad():
-                for net, tgt in ((self.actor, self.actor_target),
-                                 (self.critic, self.critic_target)):
-                    for p, tp in zip(net.parameters(), tgt.parameters(), strict=True):
-                        tp.mul_(1.0 - o["tau"]).add_(o["tau"] * p)
+            soft_update(self.actor, self.actor_target, o["tau"])
+            soft_update(self.critic, self.critic_target, o["tau"])
         return float(critic_loss.detach())
 
     # -- persistence ------------------------------------------------------------------

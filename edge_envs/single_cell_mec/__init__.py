@@ -40,9 +40,11 @@ SYSTEM = System(
     max_episode_steps=SCENARIOS[DEFAULT_SCENARIO].episode_slots,
     quick_scenario=QUICK_SCENARIO,
     reference_agent="slot-optimum",
-    # The paper's DTOMALB agents come with a later issue.
-    paper_agents=(),
-    paper_preset=None,
+    # Paper 002's agents (agents/catalog/dtomalb.py); dtoma runs with w2 = 0 (its env kwarg).
+    paper_agents=("dtomalb", "dtoma", "idql-tolb", "dqn-tolb"),
+    paper_preset="paper-single-cell",
+    # About a minute of training on the quick board's small-4x3 (4 users).
+    quick_agents={"dtomalb": 4_000},
     quick_overrides={"episode_slots": 20},
     # 10x the paper's users for the performance figures (benchmarks/perf.py).
     scale_10x={"n_users": 100},
