@@ -36,8 +36,16 @@ SYSTEM = System(
     * SCENARIOS[DEFAULT_SCENARIO].tasks_per_device,
     quick_scenario=QUICK_SCENARIO,
     reference_agent="sap-oracle",
-    paper_agents=(),
-    paper_preset=None,
+    paper_agents=(
+        "distributed-ddqn",
+        "distributed-ddqn-gan2",
+        "distributed-ddqn-gan5",
+        "distributed-ddqn-gan10",
+        "centralised-ddqn",
+    ),
+    paper_preset="paper-offload-sap",
+    # About 30 quick-board episodes of 200 decisions (docs/agents/distributed-ddqn.md).
+    quick_agents={"distributed-ddqn": 6_000},
     # 20 tasks per device: 200 decisions per episode.
     quick_overrides={"tasks_per_device": 20},
     # 10x the devices; the uplink scales with them (docs/envs/offload-sap.md).
