@@ -17,7 +17,6 @@ PAPERS: dict[str, str] = {
     "dirs": "benchmarks.reproduce.dirs:REPRODUCTION",
     "cluster": "benchmarks.reproduce.cluster:REPRODUCTION",
     "offload-sap": "benchmarks.reproduce.offload_sap:REPRODUCTION",
-    "offload-sap": "benchmarks.reproduce.offload_sap:REPRODUCTION",
     "single-cell": "benchmarks.reproduce.single_cell:REPRODUCTION",
 }
 
