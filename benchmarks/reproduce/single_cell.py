@@ -245,7 +245,9 @@ def render(ctx: Context) -> str:
         "every training episode, mean ± standard deviation over training seeds; scores: the "
         "evaluation seeds 1000, ...; equal budgets for every learner. DTOMA trains and is "
         "scored by the runner with w2 = 0 (column *runner score*); the *utility* column "
-        "replays its policy on the w2 = 1 reward. Protocol: `benchmarks/reproduce/"
+        "replays its policy on the w2 = 1 reward. Delay, var(LD), users kept local and the "
+        "per-server figures come from that replay of the evaluation episodes for every agent "
+        "(`random` draws other actions there). Protocol: `benchmarks/reproduce/"
         "single_cell.py`; agents: `docs/agents/dtomalb.md`.", "",
     ]
     g5 = by_agent(s.get("fig5", []) + s.get("fig6", []), PAPER_SCENARIO)
