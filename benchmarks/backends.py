@@ -1,11 +1,12 @@
 """Where jobs run: in this process, in a pool of worker processes, or on a Ray cluster.
 
-The runner drives every backend the same way: ``start(fn, job_timeout_s)``, then ``submit(index,
-payload)`` while ``free()`` slots remain, ``wait(timeout)`` for the ``(index, result)`` pairs
-finished meanwhile (in any order), ``running()`` for the indices in flight (the progress bar) and
-``close()``. ``fn`` must be a module-level function (it is pickled by reference) and must not
-raise: the runner's ``execute`` turns exceptions into error records. Results go back to the
-parent, which alone writes the store.
+The runner drives every backend the same way: ``start(fn, job_timeout_s, warm_up)``, then
+``submit(index, payload)`` while ``free()`` slots remain, ``wait(timeout)`` for the ``(index,
+result)`` pairs finished meanwhile (in any order), ``running()`` for the indices in flight (the
+progress bar) and ``close()``. ``warm_up()`` runs once in each pool worker before its first job
+(the imports every job needs). ``fn`` must be a module-level function (it is pickled by
+reference) and must not raise: the runner's ``execute`` turns exceptions into error records.
+Results go back to the parent, which alone writes the store.
 
 Faults become error records too (``{"ok": False, "error": reason, ...}``), so the run goes on:
 
@@ -76,7 +77,8 @@ class SerialBackend:
         self._fn: Callable[[Any], Any] | None = None
         self._timeout: float | None = None
 
-    def start(self, fn: Callable[[Any], Any], job_timeout_s: float | None = None) -> None:
+    def start(self, fn: Callable[[Any], Any], job_timeout_s: float | None = None,
+              warm_up: Callable[[], Any] | None = None) -> None:
         self._fn, self._timeout = fn, job_timeout_s
 
     def free(self) -> int:
@@ -140,16 +142,23 @@ def _die_with_parent(parent_pid: int) -> None:
     threading.Thread(target=watch, name="edge-bench-parent-watch", daemon=True).start()
 
 
-def _worker_main(conn, fn: Callable[[Any], Any], parent_pid: int) -> None:
+def _worker_main(conn, fn: Callable[[Any], Any], parent_pid: int,
+                 warm_up: Callable[[], Any] | None) -> None:
     """A pool worker: run each payload received, send back its result; ``None`` ends it.
 
-    It sends ``("started", None)`` when it takes a payload (the job's clock starts then, not
-    while a fresh worker imports its modules) and ``("done", result)`` at the end.
+    It first calls ``warm_up()`` (the imports every job needs; its errors are left for the job
+    to report), then sends ``("started", None)`` when it takes a payload (the job's clock starts
+    then, not while a fresh worker imports its modules) and ``("done", result)`` at the end.
     """
     _die_with_parent(parent_pid)
     # Ctrl-C goes to the whole process group: the parent handles it and stops the workers.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _quiet_threads()
+    if warm_up is not None:
+        try:
+            warm_up()
+        except Exception:  # noqa: BLE001, S110 - fn meets the same error and reports it
+            pass
     while True:
         try:
             payload = conn.recv()
@@ -165,9 +174,9 @@ STARTUP_GRACE_S = 120.0  # a fresh worker must take its first job within this ti
 
 
 class _Worker:
-    def __init__(self, ctx, fn: Callable[[Any], Any]) -> None:
+    def __init__(self, ctx, fn: Callable[[Any], Any], warm_up: Callable[[], Any] | None) -> None:
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_worker_main, args=(child, fn, os.getpid()),
+        self.proc = ctx.Process(target=_worker_main, args=(child, fn, os.getpid(), warm_up),
                                 name="edge-bench-worker")
         self.proc.start()
         child.close()
@@ -200,11 +209,15 @@ class ProcessBackend:
         self._payloads: dict[int, Any] = {}  # jobs in flight
         self._attempts: dict[int, int] = {}
 
-    def start(self, fn: Callable[[Any], Any], job_timeout_s: float | None = None) -> None:
+    def start(self, fn: Callable[[Any], Any], job_timeout_s: float | None = None,
+              warm_up: Callable[[], Any] | None = None) -> None:
         import multiprocessing
 
         self._ctx = multiprocessing.get_context("spawn")
-        self._fn, self._timeout = fn, job_timeout_s
+        self._fn, self._timeout, self._warm_up = fn, job_timeout_s, warm_up
+
+    def _new_worker(self) -> _Worker:
+        return _Worker(self._ctx, self._fn, self._warm_up)
 
     def free(self) -> int:
         return self.workers - len(self._payloads)
@@ -221,12 +234,12 @@ class ProcessBackend:
         for w in self._workers:
             if w.index is None:
                 return w if w.proc.is_alive() else self._replace(w)
-        self._workers.append(_Worker(self._ctx, self._fn))
+        self._workers.append(self._new_worker())
         return self._workers[-1]
 
     def _replace(self, worker: _Worker) -> _Worker:
         worker.kill()
-        fresh = _Worker(self._ctx, self._fn)
+        fresh = self._new_worker()
         self._workers[self._workers.index(worker)] = fresh
         return fresh
 
@@ -331,7 +344,8 @@ class RayBackend:
             self._started = True
         self._slots = max(1, int(ray.cluster_resources().get("CPU", self.workers)))
 
-    def start(self, fn: Callable[[Any], Any], job_timeout_s: float | None = None) -> None:
+    def start(self, fn: Callable[[Any], Any], job_timeout_s: float | None = None,
+              warm_up: Callable[[], Any] | None = None) -> None:
         self._init()
         self._timeout = job_timeout_s
         self._remote = self._ray.remote(num_cpus=1, max_retries=RETRIES,

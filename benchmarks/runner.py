@@ -306,7 +306,8 @@ def run_jobs(
         said_waiting = False
         heartbeat = _Heartbeat(results_dir, owner)
         try:
-            executor.start(execute, job_timeout_s)
+            executor.start(execute, job_timeout_s,
+                           functools.partial(prepare_worker, list(sys.path), list(preload)))
             while queue or waiting or executor.running():
                 while queue and executor.free() > 0:
                     i = queue.pop(0)

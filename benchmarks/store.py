@@ -182,6 +182,10 @@ class Store:
 
     def _error(self, exc: BaseException) -> StoreError:
         reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+        folder = next((p for p in (self.results_dir, *self.results_dir.parents) if p.exists()),
+                      None)
+        if folder is not None and not os.access(folder, os.W_OK):
+            reason += f" ({folder} is not writable)"  # SQLite says only "unable to open"
         return StoreError(f"cannot write the results store {self.path}: {reason}")
 
     def _write(self, body: Callable[[], Any]) -> Any:
