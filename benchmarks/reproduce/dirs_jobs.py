@@ -149,14 +149,29 @@ class MeasuredAgent(Agent):
 
 
 # --------------------------------------------------------------------------- Table II
+# Demonstration sets already made in this process: the Table II jobs a worker runs share them.
+_DEMOS: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+
 def demonstrations(env: gym.Env, agent: DIRSAgent, count: int, seed: int,
                    labels: str = "search") -> tuple[np.ndarray, np.ndarray]:
     """``count`` demonstration pairs (features, decision), one layout every 10 slots.
 
     ``labels``: ``"search"`` (the demonstration Lévy search of Algorithm 2), ``"search2"`` (the
     same search with another random stream) or ``"exact"`` (the optimum). The slots do not
-    depend on the decisions, so the same ``seed`` gives the same slots for every kind.
+    depend on the decisions, so the same ``seed`` gives the same slots for every kind, and the
+    first ``n`` pairs of a longer set are the set of ``n`` (a cached longer set is sliced).
     """
+    from benchmarks.jobs import canonical_json
+
+    key = canonical_json([repr(env.unwrapped.params), agent.options, seed, labels])
+    cached = _DEMOS.get(key)
+    if cached is None or len(cached[0]) < count:
+        cached = _DEMOS[key] = _make_demonstrations(env, agent, count, seed, labels)
+    return cached[0][:count], cached[1][:count]
+
+
+def _make_demonstrations(env, agent, count, seed, labels):
     from agents.dirs.agent import channel_start, gain_features
     from edge_envs.large_scale_mec.baselines import exact_decision
 
