@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import suites
+from benchmarks import cli, suites
 from benchmarks.runner import run_jobs
 from benchmarks.store import STALE_AFTER_S, Owner, Store, StoreError, claim_live
 from tests.benchmark_toy import COUNTER_ENV
@@ -106,7 +106,7 @@ def toy(monkeypatch):
 
 # --------------------------------------------------------------------------- 1. dead worker
 @posix_only
-def test_killed_worker_is_replaced_and_its_job_retried_once(tmp_path, code):  # noqa: F811
+def test_killed_worker_is_replaced_and_its_job_retried_once(tmp_path, code, capsys):  # noqa: F811
     results, counter = tmp_path / "results", tmp_path / "attempts.txt"
     env = run_env(code, **{COUNTER_ENV: str(counter)})
     # seed 0 dies in both attempts, seed 1 only in the first, seed 2 never
@@ -122,6 +122,14 @@ def test_killed_worker_is_replaced_and_its_job_retried_once(tmp_path, code):  # 
     assert stored_seeds(results) == [1, 2]
     assert failures(results) == {0: SIGKILL_DEATH}
     assert not any(running(pid) for pid in worker_pids(counter))  # pool closed at the end
+    assert cli.main(["status", "--results", str(results)]) == 0
+    status = capsys.readouterr().out.splitlines()
+    assert status[0].startswith("2 stored job(s), 1 failed, 0 claimed; store: ")
+    assert re.match(rf"failed  \S+ \S+ seed=0 \[\w+\]: {re.escape(SIGKILL_DEATH)} \(pid \d+ on ",
+                    status[1]), status
+    assert cli.main(["leaderboard", "--results", str(results)]) == 0
+    assert capsys.readouterr().err == (f"1 failed job(s) not stored; `edge-bench status "
+                                       f"--results {results}` lists them\n")
 
     again = run(cmd[:-4], env, tmp_path)  # serially: seed 0's third attempt lives
     assert again.returncode == 0, again.stderr
