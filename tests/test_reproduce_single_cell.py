@@ -77,8 +77,12 @@ def test_curve_statistics_by_hand():
                                                   [500, -0.1, 1], [600, -0.3, 1]]}}]
     steps, mean, std = rs.mean_curve(rows)
     assert steps.tolist() == [100, 200, 300, 400, 500, 600] and std.tolist() == [0.0] * 6
-    # rise from -1.0 to mean(-0.2, -0.1, -0.3) = -0.2: 95 % is -0.24, first reached at 300.
-    assert rs.steps_to_95((steps, mean, std)) == 300
+    # End: mean(-0.2, -0.1, -0.3) = -0.2; within 5 % (0.01): -0.2 at 300 and 400, but 500
+    # (-0.1) and 600 (-0.3) are outside, so the curve never settles.
+    assert rs.settle_step((steps, mean, std)) is None
+    settled = np.array([-1.0, -0.5, -0.205, -0.2, -0.2, -0.2])
+    assert rs.settle_step((steps, settled, std)) == 300
+    assert rs.settle_step((steps, settled, std), tolerance=0.01) == 400
     # Second half: -0.2, -0.1, -0.3 -> population std 0.0816.
     assert rs.fluctuation(rows) == pytest.approx(np.std([-0.2, -0.1, -0.3]))
 
