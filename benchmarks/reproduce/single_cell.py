@@ -215,18 +215,27 @@ def _table(groups: dict[str, list[dict]], order) -> list[str]:
 
 
 def _curves_figure(ctx: Context, name: str, groups, agents, static) -> str:
+    """Mean ± std validation curves; the y range leaves out the first eighth of training
+    (warm-up with random actions), which would otherwise flatten the rest."""
     def draw(fig):
         ax = fig.add_subplot(111)
+        shown = []
         for a in agents:
             curve = mean_curve(groups.get(a, []))
             if curve is not None:
                 steps, mean, std = curve
                 ax.plot(steps, mean, label=a)
                 ax.fill_between(steps, mean - std, mean + std, alpha=0.2)
-        for a in static:
+                late = slice(len(steps) // 8, None)
+                shown += [*(mean - std)[late], *(mean + std)[late]]
+        for a, style in zip(static, ("--", ":"), strict=False):
             if a in groups:
-                ax.axhline(summary(groups[a])["utility"], ls="--", lw=0.8, color="grey")
-                ax.annotate(a, (0, summary(groups[a])["utility"]), fontsize=7)
+                value = summary(groups[a])["utility"]
+                ax.axhline(value, ls=style, lw=1.0, color="grey", label=a)
+                shown.append(value)
+        if shown:
+            pad = 0.1 * (max(shown) - min(shown)) + 1e-3
+            ax.set_ylim(min(shown) - pad, max(shown) + pad)
         ax.set_xlabel("training env steps")
         ax.set_ylabel("utility per slot (validation)")
         ax.legend(fontsize=8)
