@@ -53,11 +53,17 @@ class Agent(ABC):
         learns: ``True`` when ``train`` does something (the runner records its cost).
         privileged: ``True`` for references that read hidden env state (exact optimum,
             oracle); the leaderboard marks them.
+        plans_with_model: ``True`` for agents that score candidate actions with the
+            environment's own cost model (a search or lookahead with the true simulator);
+            the leaderboard marks them ``+``, to be compared with agents of the same
+            information such as ``greedy-lookahead``. May be a property when it depends on
+            the config.
     """
 
     name: ClassVar[str] = "agent"
     learns: ClassVar[bool] = False
     privileged: ClassVar[bool] = False
+    plans_with_model: ClassVar[bool] = False
 
     def __init__(self, env: gym.Env, **config: Any) -> None:
         self.observation_space = env.observation_space

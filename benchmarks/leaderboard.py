@@ -20,14 +20,18 @@ from benchmarks.stats import Summary
 HEADERS = ("agent", "kind", "seeds x eps", "{metric} mean [95% CI]", "{metric} IQM",
            "return mean [95% CI]", "normalised", "train steps", "train s")
 FOOTNOTE = "* privileged reference: reads hidden env state (exact optimum / oracle)"
+PLANNING_FOOTNOTE = (
+    "+ plans with the model: scores candidate actions with the environment's own cost model "
+    "(compare it with the other + agents, e.g. greedy-lookahead, which have the same information)"
+)
 HIDDEN = ("{n} stored job(s) of older code versions not shown "
           "(`edge-bench leaderboard --all-versions` shows every version)")
 
 CSV_FIELDS = (
     "env_id", "scenario", "env_overrides", "code_version", "code_fingerprint", "git_commit",
     "agent", "agent_kind", "agent_config", "resolved_config", "env_kwargs", "eval_env_kwargs",
-    "privileged", "learns", "budget_steps", "train_seeds", "n_episodes", "paper_metric",
-    "metric_goal", "metric_mean", "metric_ci_low", "metric_ci_high", "metric_iqm",
+    "privileged", "plans_with_model", "learns", "budget_steps", "train_seeds", "n_episodes",
+    "paper_metric", "metric_goal", "metric_mean", "metric_ci_low", "metric_ci_high", "metric_iqm",
     "metric_iqm_ci_low", "metric_iqm_ci_high", "return_mean", "return_ci_low", "return_ci_high",
     "return_iqm", "return_iqm_ci_low", "return_iqm_ci_high", "normalised", "normalised_against",
     "train_env_steps", "train_wall_s", "cpu_count",
@@ -117,6 +121,8 @@ def to_text(summaries: Sequence[Summary], hidden: int = 0, versions: bool = Fals
         lines.append("")
     if any(s.privileged for s in summaries):
         lines.append(FOOTNOTE)
+    if any(s.plans_with_model for s in summaries):
+        lines.append(PLANNING_FOOTNOTE)
     if hidden:
         lines.append(HIDDEN.format(n=hidden))
     return "\n".join(lines).rstrip() + "\n"
@@ -138,6 +144,8 @@ def to_markdown(summaries: Sequence[Summary], hidden: int = 0, versions: bool = 
         out.append("")
     if any(s.privileged for s in summaries):
         out += [f"\\{FOOTNOTE}", ""]
+    if any(s.plans_with_model for s in summaries):
+        out += [f"\\{PLANNING_FOOTNOTE}", ""]
     if hidden:
         out += [HIDDEN.format(n=hidden), ""]
     return "\n".join(out)
@@ -161,6 +169,7 @@ def csv_rows(summaries: Sequence[Summary]) -> list[dict[str, object]]:
                 "env_kwargs": _json_or_blank(s.env_kwargs),
                 "eval_env_kwargs": _json_or_blank(s.eval_env_kwargs),
                 "privileged": int(s.privileged),
+                "plans_with_model": int(s.plans_with_model),
                 "learns": int(s.learns),
                 "budget_steps": s.budget_steps,
                 "train_seeds": " ".join(map(str, s.train_seeds)),

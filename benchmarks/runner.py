@@ -132,6 +132,7 @@ def run_job(job: Job, results_dir: str | Path) -> dict[str, Any]:
         "metric_goal": job.metric_goal,
         "reference_agent": job.reference_agent,
         "privileged": bool(getattr(agent, "privileged", False)),
+        "plans_with_model": bool(getattr(agent, "plans_with_model", False)),
         "learns": learns,
         **episodes,
         "mean_return": float(np.mean(episodes["returns"])),

@@ -118,6 +118,7 @@ class Summary:
     agent_config: dict[str, Any]
     budget_steps: int
     privileged: bool
+    plans_with_model: bool
     learns: bool
     paper_metric: str
     metric_goal: str
@@ -159,11 +160,12 @@ class Summary:
 
     @property
     def display_name(self) -> str:
-        """Agent name, its config if any, ``*`` for privileged references."""
+        """Agent name, its config if any, ``*`` for privileged references, ``+`` for agents
+        that plan with the environment's model."""
         from benchmarks.jobs import canonical_json
 
         name = self.agent + (f" {canonical_json(self.agent_config)}" if self.agent_config else "")
-        return name + ("*" if self.privileged else "")
+        return name + ("*" if self.privileged else "") + ("+" if self.plans_with_model else "")
 
 
 def fingerprint_of(row: dict[str, Any]) -> str:
@@ -235,6 +237,7 @@ def summarise(rows: Iterable[dict[str, Any]]) -> list[Summary]:
                 agent_config=dict(first["agent_config"]),
                 budget_steps=int(first["budget_steps"]),
                 privileged=any(bool(r["privileged"]) for r in members),
+                plans_with_model=any(bool(r.get("plans_with_model")) for r in members),
                 learns=any(bool(r["learns"]) for r in members),
                 paper_metric=first["paper_metric"],
                 metric_goal=first["metric_goal"],

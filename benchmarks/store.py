@@ -10,11 +10,13 @@ Schema 2 (``PRAGMA user_version``) added what makes a row trustworthy across cod
 code fingerprint and git commit, the resolved agent config and the resolved ``gym.make``
 keyword arguments of training and evaluation. A schema-1 file is migrated in place when
 opened: the columns are added, and old rows keep their package version string as their
-fingerprint (their keys never match new jobs, so they are re-run, not reused).
+fingerprint (their keys never match new jobs, so they are re-run, not reused). Schema 3 added
+``plans_with_model`` (the agent scores candidate actions with the environment's own model; 0 in
+older rows).
 
 Two more tables let several runs share one results folder and keep what failed (``Faults`` in
 ``docs/benchmark.md``); they are created when missing and change nothing in ``results``, so
-the schema version stays 2 and older code simply ignores them:
+they did not change the schema version and older code simply ignores them:
 
 - ``claims``: a job being run (job key, label, owner token, pid, host, claim and heartbeat
   times). A run claims a job before it starts it, refreshes its heartbeat every
@@ -39,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 DB_NAME = "results.sqlite"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # column -> SQL type; JSON columns hold lists/dicts as text.
 COLUMNS: dict[str, str] = {
@@ -82,9 +84,11 @@ COLUMNS: dict[str, str] = {
     "resolved_config": "TEXT",  # JSON, catalog defaults merged with agent_config
     "env_kwargs": "TEXT",  # JSON, gym.make kwargs of training
     "eval_env_kwargs": "TEXT",  # JSON, gym.make kwargs of evaluation
+    "plans_with_model": "INTEGER",  # 1: scores candidate actions with the env's model
 }
 ADDED_IN_2 = ("code_fingerprint", "git_commit", "resolved_config", "env_kwargs",
               "eval_env_kwargs")
+ADDED_IN_3 = ("plans_with_model",)
 JSON_COLUMNS = (
     "env_overrides",
     "agent_config",
@@ -226,14 +230,16 @@ class Store:
         self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def _migrate(self) -> None:
-        """Schema 1 -> 2: add the missing columns; old rows' fingerprint is their version."""
+        """Schema 1 -> 2 -> 3: add the missing columns; old rows' fingerprint is their version,
+        and rows written before schema 3 did not record model planning (stored as 0)."""
         present = {r[1] for r in self._db.execute("PRAGMA table_info(results)")}
-        for col in ADDED_IN_2:
+        for col in (*ADDED_IN_2, *ADDED_IN_3):
             if col not in present:
                 self._db.execute(f"ALTER TABLE results ADD COLUMN {col} {COLUMNS[col]}")
         self._db.execute(
             "UPDATE results SET code_fingerprint = code_version WHERE code_fingerprint IS NULL"
         )
+        self._db.execute("UPDATE results SET plans_with_model = 0 WHERE plans_with_model IS NULL")
 
     # -- writing --------------------------------------------------------------------
     def put(self, record: dict[str, Any]) -> None:
@@ -360,6 +366,7 @@ class Store:
             if out.get(col) is not None:
                 out[col] = json.loads(out[col])
         out["privileged"] = bool(out["privileged"])
+        out["plans_with_model"] = bool(out.get("plans_with_model"))
         out["learns"] = bool(out["learns"])
         return out
 

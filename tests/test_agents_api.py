@@ -25,7 +25,11 @@ TEST_CONFIG = {
     "sb3-ddpg": _OFF_POLICY,
     "l-d3qn": {"lstm_updates": 20},
     "ll-d3qn": {"lstm_updates": 20},
+    "l-d3qn-afterstate": {"lstm_updates": 20},
+    "ll-d3qn-afterstate": {"lstm_updates": 20},
     "dirs": {"n_demos": 16, "demo_generations": 10, "pretrain_iters": 20, "batch_size": 16},
+    "dirs-capacity": {"n_demos": 16, "demo_generations": 10, "pretrain_iters": 20,
+                      "batch_size": 16},
 }
 
 

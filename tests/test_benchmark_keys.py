@@ -22,7 +22,7 @@ from benchmarks.cli import main
 from benchmarks.jobs import Job
 from benchmarks.runner import run_jobs
 from benchmarks.stats import newest_versions, summarise
-from benchmarks.store import ADDED_IN_2, COLUMNS, SCHEMA_VERSION, Store
+from benchmarks.store import ADDED_IN_2, ADDED_IN_3, COLUMNS, SCHEMA_VERSION, Store
 
 PRELOAD = ("tests.benchmark_toy",)
 
@@ -234,7 +234,7 @@ def test_newest_versions_uses_finish_time_then_insertion_order():
 
 def make_v1_store(path, record):
     """A store as schema 1 wrote it, holding ``record`` (less the columns added since)."""
-    v1 = {c: t for c, t in COLUMNS.items() if c not in ADDED_IN_2}
+    v1 = {c: t for c, t in COLUMNS.items() if c not in (*ADDED_IN_2, *ADDED_IN_3)}
     db = sqlite3.connect(path / "results.sqlite")
     cols = ",\n  ".join(f"{c} {t}" for c, t in v1.items())
     db.execute(f"CREATE TABLE results (id INTEGER PRIMARY KEY AUTOINCREMENT, {cols})")
@@ -263,10 +263,11 @@ def test_schema_1_store_is_migrated_in_place(toy, tmp_path):
         (row,) = store.rows()
         assert row["code_fingerprint"] == "0.1.0" and row["git_commit"] is None
         assert row["resolved_config"] is None and row["metrics"] == json.loads(record["metrics"])
+        assert row["plans_with_model"] is False
         assert Job.from_dict(row["job"]).code_fingerprint == "0.1.0"
         assert store.integrity_check() == "ok"
     db = sqlite3.connect(old / "results.sqlite")
-    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
     db.close()
     # The old row's key never matches a job of today: the same command re-runs it.
     report = run_jobs(jobs, old, backend="serial", preload=PRELOAD, progress=False)
@@ -279,8 +280,27 @@ def test_schema_1_store_is_migrated_in_place(toy, tmp_path):
                                                              "0.1.0"]
 
     db = sqlite3.connect(old / "results.sqlite")
-    db.execute("PRAGMA user_version = 3")
+    db.execute("PRAGMA user_version = 4")
     db.close()
-    with pytest.raises(ValueError, match="store schema 3; this code reads up to 2"):
+    with pytest.raises(ValueError, match="store schema 4; this code reads up to 3"):
         Store(old)
 
+
+
+def test_agents_planning_with_the_model_are_stored_and_marked(toy, tmp_path, monkeypatch):
+    from benchmarks.leaderboard import PLANNING_FOOTNOTE, csv_rows, to_markdown, to_text
+
+    monkeypatch.setattr(toy.GreedyAgent, "plans_with_model", True)
+    jobs = suites.expand(suites.explicit_suite("BenchToy-v0", "tiny", ["toy-greedy", "random"],
+                                               (0,), (100, 101), 0))[0]
+    run_jobs(jobs, tmp_path, backend="serial", preload=PRELOAD, progress=False)
+    with Store(tmp_path) as store:
+        rows = {r["agent"]: r for r in store.rows()}
+    assert rows["toy-greedy"]["plans_with_model"] is True
+    assert rows["random"]["plans_with_model"] is False
+    summaries = summarise(list(rows.values()))
+    names = {s.agent: s.display_name for s in summaries}
+    assert names == {"toy-greedy": "toy-greedy+", "random": "random"}
+    assert PLANNING_FOOTNOTE in to_text(summaries) and PLANNING_FOOTNOTE in to_markdown(summaries)
+    assert {r["agent"]: r["plans_with_model"] for r in csv_rows(summaries)} == {
+        "toy-greedy": 1, "random": 0}

@@ -136,8 +136,9 @@ def test_quick_preset_takes_paper_agents_from_the_system_records():
         assert {n: budgets[n] for n in system.quick_agents} == dict(system.quick_agents)
         assert dict(quick[env_id].env_overrides) == dict(system.quick_overrides)
     cluster, mec = edge_envs.SYSTEMS["EdgeCluster-v0"], edge_envs.SYSTEMS["LargeScaleMEC-v0"]
-    assert dict(cluster.quick_agents) == {"d3qn": 20_000}  # the committed quick board's
-    assert dict(mec.quick_agents) == {"dirs": 3_000}
+    # The paper's agents and our variants, with the committed quick board's budgets.
+    assert dict(cluster.quick_agents) == {"d3qn": 20_000, "d3qn-afterstate": 20_000}
+    assert dict(mec.quick_agents) == {"dirs": 3_000, "dirs-capacity": 3_000}
     assert dict(mec.quick_overrides) == {"episode_slots": 20}
 
 

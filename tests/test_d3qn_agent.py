@@ -21,10 +21,11 @@ def small_env(**kw):
 
 def test_declared_in_registry():
     for name in ("d3qn", "l-d3qn", "ll-d3qn"):
-        spec = resolve_agent(name, "EdgeCluster-v0")
-        assert spec.kind == "paper" and spec.envs == ("EdgeCluster-v0",)
-    spec = resolve_agent("d3qn", "EdgeCluster-v0")
-    agent = make_agent("d3qn", small_env(**spec.env_kwargs_for("EdgeCluster-v0")))
+        for variant in (name, f"{name}-afterstate"):
+            spec = resolve_agent(variant, "EdgeCluster-v0")
+            assert spec.kind == "paper" and spec.envs == ("EdgeCluster-v0",)
+    spec = resolve_agent("d3qn-afterstate", "EdgeCluster-v0")
+    agent = make_agent("d3qn-afterstate", small_env(**spec.env_kwargs_for("EdgeCluster-v0")))
     assert isinstance(agent, D3QNAgent) and agent.learns
     assert isinstance(agent.net, AfterstateQNetworks)
 

@@ -68,7 +68,14 @@ def test_keywords_and_dataclass_build_the_same_agent():
 
 def test_the_network_type_is_chosen_by_name():
     assert isinstance(D3QNAgent(EdgeClusterEnv(SMALL)).net, DuelingQNetworks)
+    # The catalog name is the paper's network; ours is the named variant, marked as planning.
     spec = resolve_agent("ll-d3qn", "EdgeCluster-v0")
     agent = make_agent("ll-d3qn", EdgeClusterEnv(SMALL, **spec.env_kwargs_for("EdgeCluster-v0")))
+    assert isinstance(agent, LLD3QNAgent) and isinstance(agent.net, DuelingQNetworks)
+    assert agent.cfg == D3QNConfig() and not agent.plans_with_model
+    spec = resolve_agent("ll-d3qn-afterstate", "EdgeCluster-v0")
+    env = EdgeClusterEnv(SMALL, **spec.env_kwargs_for("EdgeCluster-v0"))
+    agent = make_agent("ll-d3qn-afterstate", env)
     assert isinstance(agent, LLD3QNAgent) and isinstance(agent.net, AfterstateQNetworks)
-    assert agent.cfg == D3QNConfig(network="afterstate")
+    assert agent.cfg == D3QNConfig(network="afterstate") and agent.plans_with_model
+    assert env.params.observe_balance

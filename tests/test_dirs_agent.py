@@ -111,7 +111,7 @@ def test_short_training_beats_random_and_local():
     random's and 0.7 times all-local's (local costs 60 per slot, the exact optimum about 31),
     and the vote alone at most 0.92 times random's."""
     env = make_env()
-    agent = make_agent("dirs", env)
+    agent = make_agent("dirs-capacity", env)
     random_cost = mean_cost(make_agent("random", env), env)
     # The capacity rules alone already beat random (an untrained DIRS with them scores about
     # 31.6 against random's 35.4), so learning is measured on the agents' vote alone: 0.92 x
@@ -207,3 +207,11 @@ def test_fill_keeps_every_mec_within_capacity_with_unequal_tasks():
             members = w[filled == j + 1]
             total, low = members.sum() + w[i], min(members.min(initial=np.inf), w[i])
             assert total > model.f_max_hz[j] * low / f0 * (1 - 1e-9)
+
+
+def test_dirs_is_the_papers_vote_and_dirs_capacity_plans_with_the_model():
+    env = make_env()
+    paper, ours = make_agent("dirs", env), make_agent("dirs-capacity", env)
+    assert not (paper.options["admission"] or paper.options["fill"])
+    assert not paper.plans_with_model
+    assert ours.options["admission"] and ours.options["fill"] and ours.plans_with_model

@@ -71,6 +71,7 @@ class OracleAgent(Agent):
 
     name = "oracle"
     privileged = True
+    plans_with_model = True
 
     def __init__(self, env: gym.Env, sweeps: int = 3, exhaustive_limit: int = 2401) -> None:
         super().__init__(env, sweeps=sweeps, exhaustive_limit=exhaustive_limit)

@@ -107,6 +107,7 @@ class RandomMECAgent(_MECAgent):
     go over capacity (``edge_envs.large_scale_mec.baselines`` docstring) run locally."""
 
     name = "random-mec"
+    plans_with_model = True  # accepts or scores decisions with the model's slot costs
 
     def act(self, observation):
         state = self._decoded(observation)
@@ -120,6 +121,7 @@ class GreedyAgent(_MECAgent):
     """
 
     name = "greedy"
+    plans_with_model = True  # accepts or scores decisions with the model's slot costs
 
     def __init__(self, env: gym.Env, seed: int = 0, **config: Any) -> None:
         super().__init__(env, seed=seed, **config)
@@ -146,6 +148,7 @@ class PSOAgent(_MECAgent):
     """
 
     name = "pso"
+    plans_with_model = True  # accepts or scores decisions with the model's slot costs
 
     def act(self, observation):
         state = self._decoded(observation)
@@ -166,6 +169,7 @@ class DEAgent(_MECAgent):
     """
 
     name = "de"
+    plans_with_model = True  # accepts or scores decisions with the model's slot costs
 
     def act(self, observation):
         state = self._decoded(observation)
@@ -185,6 +189,7 @@ class ExactAgent(_MECAgent):
 
     name = "exact"
     privileged = True
+    plans_with_model = True
 
     def __init__(self, env: gym.Env, seed: int = 0, **config: Any) -> None:
         super().__init__(env, seed=seed, **config)

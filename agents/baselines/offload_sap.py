@@ -65,6 +65,7 @@ class MyopicAgent(_SAPAgent):
     """Cheapest action by what the deciding device observes (``observed_costs``)."""
 
     name = "sap-myopic"
+    plans_with_model = True  # scores each option with the model's cost formulas
 
     def act(self, observation):
         return rules.myopic_action(self.check_observation(observation), self.params)
@@ -75,6 +76,7 @@ class OracleAgent(_SAPAgent):
 
     name = "sap-oracle"
     privileged = True
+    plans_with_model = True
 
     def __init__(self, env: gym.Env, **config: Any) -> None:
         super().__init__(env, **config)

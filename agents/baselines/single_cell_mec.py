@@ -63,6 +63,7 @@ class GreedyDelayAgent(_SingleCellAgent):
     """Users in turn take the option with the lowest estimated delay given the loads so far."""
 
     name = "greedy-delay"
+    plans_with_model = True  # scores each option with the model's delay formulas
 
     def act(self, observation):
         return solvers.greedy_delay_decision(self._observed(observation), self.params)
@@ -78,6 +79,7 @@ class SlotOptimumAgent(_SingleCellAgent):
 
     name = "slot-optimum"
     privileged = True
+    plans_with_model = True
 
     def __init__(
         self,

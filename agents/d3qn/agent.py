@@ -78,6 +78,11 @@ class D3QNAgent(Agent):
     """
 
     name = "d3qn"
+
+    @property
+    def plans_with_model(self) -> bool:
+        """The afterstate network scores every one-core move with the env's model."""
+        return self.cfg.network == "afterstate"
     learns = True
     uses_predictor: ClassVar[bool] = False
     lstm_training_env: ClassVar[bool] = False

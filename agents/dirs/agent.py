@@ -101,6 +101,11 @@ class DIRSAgent(Agent):
     name = "dirs"
     learns = True
 
+    @property
+    def plans_with_model(self) -> bool:
+        """The capacity rules accept decisions with the model's capacities (not the paper's)."""
+        return bool(self.options["admission"] or self.options["fill"])
+
     def __init__(self, env: gym.Env, seed: int = 0, hidden: tuple[int, ...] | None = None,
                  **config: Any) -> None:
         unknown = set(config) - set(DEFAULTS)

@@ -32,7 +32,7 @@ SYSTEM = System(
     reference_agent="oracle",
     paper_agents=("d3qn", "l-d3qn", "ll-d3qn"),
     paper_preset="paper-cluster",
-    quick_agents={"d3qn": 20_000},
+    quick_agents={"d3qn": 20_000, "d3qn-afterstate": 20_000},
     # Trace scenarios train on the first 80 % of the trace; evaluate on the held-out part.
     eval_overrides={"trace_split": "test"},
     # 10x the paper's 80/4 network for the performance figures (benchmarks/perf.py).

@@ -42,7 +42,7 @@ SYSTEM = System(
     reference_agent="exact",
     paper_agents=("dirs",),
     paper_preset="paper-dirs",
-    quick_agents={"dirs": 3_000},
+    quick_agents={"dirs": 3_000, "dirs-capacity": 3_000},
     # Slots are independent, so shorter episodes only mean fewer samples per seed.
     quick_overrides={"episode_slots": 20},
     # 10x the paper's large scenario for the performance figures (benchmarks/perf.py).
