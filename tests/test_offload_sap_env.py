@@ -30,7 +30,8 @@ def test_system_record():
     assert SYSTEM.paper_metric == "cost" and SYSTEM.metric_goal == "min"
     assert SYSTEM.reference_agent == "sap-oracle" and SYSTEM.default_scenario == "paper"
     assert SYSTEM.pz_module == "edge_envs.offload_sap.offload_sap_v0"
-    assert SYSTEM.paper_agents == () and SYSTEM.paper_preset is None
+    assert "distributed-ddqn" in SYSTEM.paper_agents
+    assert SYSTEM.paper_preset == "paper-offload-sap"
     from agents.registry import agents_for
 
     names = set(agents_for(ENV_ID))
