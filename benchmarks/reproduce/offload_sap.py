@@ -275,11 +275,16 @@ def _fig4_section(ctx: Context, table: dict) -> list[str]:
                 x, y, e = zip(*pts, strict=True)
                 ax.errorbar(x, y, yerr=e, marker="o", capsize=3, label=label)
         ax.set_xlabel("DRL loop latency (ms)")
-        ax.set_ylabel("dropped tasks (% of generated)")
+        ax.set_ylabel("tasks not decided (% of generated)")
         ax.set_title("Fig. 4: dropped tasks vs loop latency")
         ax.legend(fontsize=8)
 
     return lines + ["", ctx.figure("offload_sap_fig4", draw), ""]
+
+
+def _span(values: Sequence[float]) -> str:
+    lo, hi = f"{min(values):.3f}", f"{max(values):.3f}"
+    return lo if lo == hi else f"{lo}-{hi}"
 
 
 def _pct(x: float | None) -> str:
@@ -328,7 +333,7 @@ def paper_claims(agents: dict[str, list[dict]], fig4: dict, order: Sequence[str]
             claims.append(Claim(
                 "distributed DDQN drops no task at any latency (Fig. 4)", "executed without loss",
                 f"at most {_pct(max(dist))} (a device's decision never waits for the link); "
-                f"cost per task {min(costs):.3f}-{max(costs):.3f}", bool(max(dist) <= 0.01)))
+                f"cost per task {_span(costs)}", bool(max(dist) <= 0.01)))
     return claims
 
 
