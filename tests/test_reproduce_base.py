@@ -123,3 +123,26 @@ def test_set_parses_values_by_the_field_type():
 def _code_field(job) -> str:
     return next(f for f in base.CODE_FIELDS if hasattr(job, f))
 
+
+
+def test_measuring_wrappers_pass_on_what_the_leaderboard_reads():
+    import gymnasium as gym
+
+    import edge_envs  # noqa: F401
+    from benchmarks.reproduce.wrapper import WrappedAgent
+
+    class Probe(WrappedAgent):
+        def __init__(self, env, inner, **config):
+            super().__init__(env, inner=inner, **config)
+            self.wrap(env, inner, config)
+
+    env = gym.make("EdgeCluster-v0", scenario="random-direction-20x3")
+    planner = Probe(env, "agents.baselines.edge_cluster:GreedyLookaheadAgent")
+    oracle = Probe(env, "agents.baselines.edge_cluster:OracleAgent")
+    plain = Probe(env, "agents.baselines.edge_cluster:SCMWVCAgent")
+    assert (planner.plans_with_model, planner.privileged, planner.learns) == (True, False, False)
+    assert (oracle.plans_with_model, oracle.privileged) == (True, True)
+    assert not (plain.plans_with_model or plain.privileged)
+    observation, _ = env.reset(seed=3)
+    plain.begin_episode(env)
+    assert plain.act(observation).tolist() == plain.inner.act(observation).tolist()

@@ -31,8 +31,9 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from agents.base import Agent, ProgressFn, TrainResult
+from agents.base import ProgressFn, TrainResult
 from agents.evaluation import evaluate
+from benchmarks.reproduce.wrapper import WrappedAgent
 
 CURVE_POINTS = 100
 SMOOTH_WINDOW = 200
@@ -55,7 +56,7 @@ def reward_curve(step_rewards, window: int = SMOOTH_WINDOW,
     return [[int(ends[i]), round(float(avg[i]), 5)] for i in keep]
 
 
-class HeldOutCurveAgent(Agent):
+class HeldOutCurveAgent(WrappedAgent):
     """Wraps a learning agent and records its test-reward curve while it trains.
 
     Config: ``inner`` (the wrapped agent's factory, ``module:attr``), ``curve_seed`` (the
@@ -69,14 +70,11 @@ class HeldOutCurveAgent(Agent):
 
     def __init__(self, env: gym.Env, inner: str, curve_seed: int, curve_steps: int = 50,
                  **config: Any) -> None:
-        from benchmarks.runner import load_factory
         from edge_envs.edge_cluster import SYSTEM
 
         super().__init__(env, inner=inner, curve_seed=curve_seed, curve_steps=curve_steps,
                          **config)
-        self.inner = load_factory(inner)(env, **config)
-        self.learns = bool(getattr(self.inner, "learns", False))
-        self.privileged = bool(getattr(self.inner, "privileged", False))
+        self.wrap(env, inner, config)
         # The runner's evaluation env: the training params with the system's eval overrides.
         self.test_params = replace(env.unwrapped.params, **SYSTEM.eval_overrides)
         self.curve_seed, self.curve_steps = int(curve_seed), int(curve_steps)
@@ -125,11 +123,3 @@ class HeldOutCurveAgent(Agent):
         return TrainResult(env_steps=result.env_steps, wall_clock_s=wall, curve=result.curve,
                            extra=extra)
 
-    def begin_episode(self, env: gym.Env) -> None:
-        self.inner.begin_episode(env)
-
-    def act(self, observation: Any) -> Any:
-        return self.inner.act(observation)
-
-    def save(self, path):
-        return self.inner.save(path)

@@ -32,6 +32,7 @@ import numpy as np
 from agents.base import Agent, ProgressFn, TrainResult
 from agents.dirs.agent import DIRSAgent
 from agents.evaluation import evaluate, observation_digest
+from benchmarks.reproduce.wrapper import WrappedAgent
 
 SLOT_METRICS = ("objective", "time_s", "energy_j")
 # Demonstration sets of Table II: training pairs from layouts of seed 1, test pairs of seed 2.
@@ -81,7 +82,7 @@ def play_slots(agent: Agent, env: gym.Env, seeds, slots: int,
             "act_s": [round(v, 7) for v in actor.seconds]}
 
 
-class MeasuredAgent(Agent):
+class MeasuredAgent(WrappedAgent):
     """Wraps a registered agent; measures it (and its act-time views) slot by slot.
 
     Config: ``inner`` (the wrapped factory, ``module:attr``), ``eval_seeds`` and
@@ -97,13 +98,9 @@ class MeasuredAgent(Agent):
 
     def __init__(self, env: gym.Env, inner: str, eval_seeds, eval_slots: int,
                  views: Mapping[str, Mapping[str, Any]] | None = None, **config: Any) -> None:
-        from benchmarks.runner import load_factory
-
         super().__init__(env, inner=inner, eval_seeds=eval_seeds, eval_slots=eval_slots,
                          views=views, **config)
-        self.inner = load_factory(inner)(env, **config)
-        self.learns = bool(getattr(self.inner, "learns", False))
-        self.privileged = bool(getattr(self.inner, "privileged", False))
+        self.wrap(env, inner, config)
         self.eval_seeds = [int(s) for s in eval_seeds]
         self.eval_slots = int(eval_slots)
         self.views = {str(k): dict(v) for k, v in (views or {}).items()}
@@ -137,15 +134,9 @@ class MeasuredAgent(Agent):
         return TrainResult(env_steps=result.env_steps, wall_clock_s=wall, curve=result.curve,
                            extra=extra)
 
-    def begin_episode(self, env: gym.Env) -> None:
-        self.inner.begin_episode(env)
-
     def act(self, observation: Any) -> Any:
         decided = self.replay.get(observation_digest(observation))
         return decided.copy() if decided is not None else self.inner.act(observation)
-
-    def save(self, path):
-        return self.inner.save(path)
 
 
 # --------------------------------------------------------------------------- Table II
