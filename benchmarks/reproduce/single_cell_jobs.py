@@ -31,6 +31,7 @@ import gymnasium as gym
 import numpy as np
 
 from agents.base import Agent, ProgressFn, TrainResult
+from benchmarks.reproduce.wrapper import WrappedAgent
 
 VALIDATION_SEED_BASE = 900
 
@@ -62,14 +63,15 @@ def play(agent: Agent, env: gym.Env, seeds: Sequence[int]) -> dict[str, Any]:
     }
 
 
-class MeasuredAgent(Agent):
+class MeasuredAgent(WrappedAgent):
     """Wraps an agent; records its validation curve and its final per-server figures.
 
     Config: ``inner`` (the wrapped agent's factory), ``final_seeds`` (the job's evaluation
     seeds), ``validation_seeds`` (default 900, 901), ``curve_every`` (training episodes per
     curve point, 1), ``w2`` (the load-balance weight of the measured utility, 1.0) and the
     inner agent's own keyword arguments. Acting, saving and loading are the inner agent's
-    (a saved model reloads as the inner agent).
+    (a saved model reloads as the inner agent; see
+    :class:`~benchmarks.reproduce.wrapper.WrappedAgent`).
     """
 
     name = "sc-measured"
@@ -78,14 +80,10 @@ class MeasuredAgent(Agent):
                  validation_seeds: Sequence[int] = (VALIDATION_SEED_BASE,
                                                     VALIDATION_SEED_BASE + 1),
                  curve_every: int = 1, w2: float = 1.0, **config: Any) -> None:
-        from benchmarks.runner import load_factory
-
         super().__init__(env, inner=inner, final_seeds=list(final_seeds),
                          validation_seeds=list(validation_seeds), curve_every=curve_every,
                          w2=w2, **config)
-        self.inner = load_factory(inner)(env, **config)
-        self.learns = bool(getattr(self.inner, "learns", False))
-        self.privileged = bool(getattr(self.inner, "privileged", False))
+        self.wrap(env, inner, config)
         self.measure_params = replace(env.unwrapped.params, w2=float(w2))
         self.final_seeds = [int(s) for s in final_seeds]
         self.validation_seeds = [int(s) for s in validation_seeds]
@@ -124,12 +122,3 @@ class MeasuredAgent(Agent):
         extra["final"] = play(self.inner, env, self.final_seeds)
         return TrainResult(env_steps=result.env_steps, wall_clock_s=wall, curve=result.curve,
                            extra=extra)
-
-    def begin_episode(self, env: gym.Env) -> None:
-        self.inner.begin_episode(env)
-
-    def act(self, observation: Any) -> Any:
-        return self.inner.act(observation)
-
-    def save(self, path):
-        return self.inner.save(path)
