@@ -397,8 +397,8 @@ def paper_claims(g5: dict, sweep: dict, g8: dict) -> list[Claim]:
         (u["dtomalb"] > u["dtoma"] and (conv["dtomalb"] or 1e18) <= (conv["dtoma"] or 1e18))
         if have6 else None,
         "" if not have6 or u["dtomalb"] > u["dtoma"] else
-        "var(LD) is about 1e-3 s^2 beside delays of about 0.2 s: the term barely changes "
-        "the reward at the defaults, so both learn nearly the same thing"))
+        "var(LD) is a few 1e-3 s^2 beside delays of about 0.2 s: the term barely changes "
+        "the reward at the defaults, so both learn nearly the same policy"))
     pts = [(n, c["dtomalb"]) for n, c in sweep.items() if "dtomalb" in c]
     falls = bool(np.all(np.diff([v for _, v in pts]) < 0)) if len(pts) > 1 else None
     claims.append(Claim(
