@@ -31,6 +31,7 @@ from agents.base import Agent, ProgressFn, TrainResult
 from agents.dirs.core import DIRSLearner
 from agents.dirs.levy import epsilon_search, levy_flight_search
 from agents.dirs.networks import layer_sizes
+from agents.threads import one_torch_thread
 from edge_envs.large_scale_mec.model import vote_decision
 
 DEFAULTS: dict[str, Any] = {
@@ -170,7 +171,7 @@ class DIRSAgent(Agent):
 
     def act(self, observation) -> np.ndarray:
         obs = self.check_observation(observation)
-        with _one_thread():
+        with one_torch_thread():
             return self.decide(obs)
 
     # -- search helpers ---------------------------------------------------------------
@@ -199,7 +200,7 @@ class DIRSAgent(Agent):
         seed: int,
         progress: ProgressFn | None = None,
     ) -> TrainResult:
-        with _one_thread():
+        with one_torch_thread():
             return self._train(make_env, int(budget_steps), int(seed), progress)
 
     def _train(self, make_env, budget, seed, progress) -> TrainResult:
@@ -310,13 +311,3 @@ class _SlotLoop:
             self._reset()
         return float(reward)
 
-
-class _one_thread:
-    """Run torch on one thread inside the block (reproducible sums, no oversubscription)."""
-
-    def __enter__(self):
-        self._threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-
-    def __exit__(self, *exc):
-        torch.set_num_threads(self._threads)

@@ -23,6 +23,7 @@ import numpy as np
 import torch
 
 from agents.base import Agent, ProgressFn, TrainResult
+from agents.threads import one_torch_thread
 from edge_envs.single_cell_mec.observation import USER_FEATURES, shared_size
 from edge_envs.single_cell_mec.params import SingleCellMECParams
 
@@ -103,22 +104,14 @@ class MultiUserLearner(Agent):
     # -- acting -----------------------------------------------------------------------
     def act(self, observation: Any) -> np.ndarray:
         obs = self.check_observation(observation).astype(np.float32)
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
+        with one_torch_thread():
             return self._greedy(obs[None])[0].astype(np.int64)
-        finally:
-            torch.set_num_threads(threads)
 
     # -- learning ---------------------------------------------------------------------
     def train(self, make_env: Callable[[], gym.Env], budget_steps: int, seed: int,
               progress: ProgressFn | None = None) -> TrainResult:
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
+        with one_torch_thread():
             return self._train(make_env, int(budget_steps), int(seed), progress)
-        finally:
-            torch.set_num_threads(threads)
 
     def _train(self, make_env, budget: int, seed: int, progress) -> TrainResult:
         from edge_envs.single_cell_mec.single_cell_v0 import parallel_env

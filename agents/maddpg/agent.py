@@ -29,6 +29,7 @@ from agents.base import Agent, ProgressFn, TrainResult
 from agents.d3qn.network import relu_layers
 from agents.dirs.agent import gain_features
 from agents.dirs.networks import AgentEnsemble, layer_sizes
+from agents.threads import one_torch_thread
 from edge_envs.large_scale_mec.model import vote_decision
 
 DEFAULTS: dict[str, Any] = {
@@ -99,22 +100,14 @@ class MADDPGAgent(Agent):
 
     def act(self, observation) -> np.ndarray:
         obs = self.check_observation(observation)
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
+        with one_torch_thread():
             return vote_decision(self._scores(gain_features(obs, self.n_iotd, self.n_mec)))
-        finally:
-            torch.set_num_threads(threads)
 
     # -- learning ---------------------------------------------------------------------
     def train(self, make_env: Callable[[], gym.Env], budget_steps: int, seed: int,
               progress: ProgressFn | None = None) -> TrainResult:
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
+        with one_torch_thread():
             return self._train(make_env, int(budget_steps), int(seed), progress)
-        finally:
-            torch.set_num_threads(threads)
 
     def _train(self, make_env, budget, seed, progress) -> TrainResult:
         start = time.perf_counter()
