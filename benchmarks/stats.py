@@ -14,9 +14,11 @@ Normalised score per entry, on the mean paper metric ``m``::
     (m - m_random) / (m_ref - m_random)
 
 ``m_random`` is the mean of the ``random`` agent on the same cell, ``m_ref`` that of the
-system's ``reference_agent`` if it was run on the cell, else of the best non-random baseline
-(``metric_goal`` decides what "best" means). The ratio is direction-free: with
-``metric_goal="min"`` both differences are negative. 0 = random, 1 = reference; NaN when either
+system's ``reference_agent`` if it was run on the cell, else of the best agent of the run on that
+cell, learner or not (``metric_goal`` decides what "best" means); ``normalised_against`` then
+reads ``"<agent> (best of run)"`` so the table title says which. The ratio is direction-free:
+with ``metric_goal="min"`` both differences are negative. 0 = random, 1 = reference (or the best
+of the run); NaN when either
 is missing or they coincide. Only entries of the same code fingerprint are compared.
 
 A store may hold several code versions of the same agent on the same cell;
@@ -37,7 +39,6 @@ BOOTSTRAP_SEED = 20_240_601
 BOOTSTRAP_REPS = 2_000
 CONFIDENCE = 0.95
 RANDOM_AGENT = "random"
-BASELINE_KINDS = ("baseline", "reference")
 
 
 def _mean(x: np.ndarray) -> float:
@@ -288,12 +289,11 @@ def fill_normalised(summaries: Sequence[Summary]) -> None:
         randoms = [s for s in members if s.agent == RANDOM_AGENT]
         reference_name = members[0].reference_agent
         refs = [s for s in members if reference_name and s.agent == reference_name]
+        # Without the reference, the best entry of the run (learner or not): scaling against
+        # the best baseline gave negative scores to learners when every baseline lost to random.
+        label = "{}"
         if not refs:
-            refs = [
-                s
-                for s in members
-                if s.agent_kind in BASELINE_KINDS and s.agent != RANDOM_AGENT
-            ]
+            refs, label = list(members), "{} (best of run)"
         # Several random/reference entries (configs, budgets): the default-config one first.
         rand = min(randoms, key=lambda s: (bool(s.agent_config), s.budget_steps), default=None)
         ref = _best(refs, goal)
@@ -302,7 +302,7 @@ def fill_normalised(summaries: Sequence[Summary]) -> None:
                 s.normalised, s.normalised_against = math.nan, None
             else:
                 s.normalised = normalise(s.metric.mean, rand.metric.mean, ref.metric.mean)
-                s.normalised_against = ref.agent
+                s.normalised_against = label.format(ref.agent)
 
 
 def sort_summaries(summaries: list[Summary]) -> list[Summary]:

@@ -297,16 +297,18 @@ def test_summaries_pool_seeds_and_normalise_against_the_reference():
     assert out["greedy"].normalised_against == "ref"
     assert out["ref"].display_name == "ref*"
 
-    # Reference not run: the best non-random baseline is 1 (goal "min": greedy at 1.0).
+    # Reference not run: the best agent of the run is 1 (goal "min": greedy at 1.0), and the
+    # label says it is the best of the run, not a reference.
     out = {s.agent: s for s in stats.summarise([r for r in rows if r["agent"] != "ref"])}
     assert out["greedy"].normalised == 1.0 and out["mine"].normalised == pytest.approx(0.5)
-    assert out["mine"].normalised_against == "greedy"
+    assert out["mine"].normalised_against == "greedy (best of run)"
 
-    # Goal "max": the best baseline is the largest metric.
+    # Goal "max": the best agent is the largest metric.
     rows_max = [_row("random", [1.0], goal="max"), _row("a", [3.0], goal="max"),
                 _row("b", [5.0], goal="max"), _row("p", [4.0], kind="plugin", goal="max")]
     out = {s.agent: s for s in stats.summarise(rows_max)}
-    assert out["p"].normalised == pytest.approx(0.75) and out["p"].normalised_against == "b"
+    assert out["p"].normalised == pytest.approx(0.75)
+    assert out["p"].normalised_against == "b (best of run)"
 
     # No random agent: no normalised score.
     assert all(math.isnan(s.normalised) for s in stats.summarise(rows[2:]))
@@ -317,8 +319,19 @@ def test_cells_are_separate():
             _row("random", [4.0], scenario="t"), _row("greedy", [3.0], scenario="t"),
             _row("mine", [2.0], scenario="t", kind="plugin")]
     out = {(s.scenario, s.agent): s.normalised for s in stats.summarise(rows)}
-    assert out[("t", "mine")] == pytest.approx(2.0)  # (2 - 4) / (3 - 4)
+    assert out[("t", "greedy")] == pytest.approx(0.5)  # (3 - 4) / (2 - 4): mine is best
+    assert out[("t", "mine")] == 1.0
     assert out[("s", "greedy")] == 1.0
+
+
+def test_without_reference_the_best_learner_is_one_even_if_baselines_lose_to_random():
+    # goal "min": "local" (3.0) is worse than random (2.0); the learner (1.0) is the best.
+    rows = [_row("random", [2.0]), _row("local", [3.0]),
+            _row("ppo", [1.0], kind="sb3"), _row("a2c", [1.5], kind="sb3")]
+    out = {s.agent: s for s in stats.summarise(rows)}
+    assert out["ppo"].normalised == 1.0 and out["a2c"].normalised == pytest.approx(0.5)
+    assert out["local"].normalised == pytest.approx(-1.0)  # (3 - 2) / (1 - 2)
+    assert out["a2c"].normalised_against == "ppo (best of run)"
 
 
 def test_iqm_and_bootstrap_ci():
