@@ -47,6 +47,10 @@ class System:
         action_views: action-space kind (``"discrete"``, ``"multi_discrete"``, ``"box"``) ->
             ``gym.make`` kwargs that give that view; ``{}`` for the native one. Agents that
             need one kind of action space (SB3 DQN: ``"discrete"``) run on the view named here.
+        actions_affect_future: whether an action changes later observations or rewards (queues,
+            clusters, pending tasks). ``False`` means each step is an independent contextual
+            bandit (LargeScaleMEC): the right discount is ``gamma = 0``, and the shipped SB3
+            hyper-parameter files (``agents/hyperparams/``) use it.
     """
 
     env_id: str
@@ -66,6 +70,7 @@ class System:
     eval_overrides: Mapping[str, Any] = field(default_factory=dict)
     scale_10x: Mapping[str, Any] = field(default_factory=dict)
     action_views: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    actions_affect_future: bool = True
 
     def scenario(self, name: str | None):
         """The scenario dataclass called ``name`` (``None`` = default); ``ValueError`` otherwise."""
@@ -119,6 +124,8 @@ def check_system(system: System) -> None:
     for agent, budget in system.quick_agents.items():
         if not isinstance(budget, int) or isinstance(budget, bool) or budget < 1:
             fail("quick_agents", f"budget of {agent!r} must be a positive int, got {budget!r}")
+    if not isinstance(system.actions_affect_future, bool):
+        fail("actions_affect_future", f"must be a bool, got {system.actions_affect_future!r}")
     unknown = sorted(set(system.action_views) - set(ACTION_SPACE_KINDS))
     if unknown:
         fail("action_views", f"has unknown kind(s) {unknown}; valid: {ACTION_SPACE_KINDS}")

@@ -38,6 +38,8 @@ SYSTEM = System(
     # 10x the paper's 80/4 network for the performance figures (benchmarks/perf.py).
     scale_10x={"n_nodes": 800, "n_servers": 40},
     action_views={"multi_discrete": {}, "discrete": {"action_mode": "single"}},
+    # Actions move the cluster cores from where they were: the clustering persists.
+    actions_affect_future=True,
 )
 
 

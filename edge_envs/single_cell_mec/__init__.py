@@ -49,6 +49,8 @@ SYSTEM = System(
     # 10x the paper's users for the performance figures (benchmarks/perf.py).
     scale_10x={"n_users": 100},
     action_views={"multi_discrete": {}},
+    # Server queues carry work over to the next slots.
+    actions_affect_future=True,
 )
 
 __all__ = [
