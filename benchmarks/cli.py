@@ -1,4 +1,5 @@
-"""``edge-bench`` (also ``python -m benchmarks``): list, run, status, leaderboard, reproduce.
+"""``edge-bench`` (also ``python -m benchmarks``): list, run, status, leaderboard, reproduce,
+tune.
 
 Errors in the arguments exit with code 2 and one line naming the valid choices, never a
 traceback: the registries raise ``ValueError`` with such a line, and :func:`main` prints it.
@@ -97,6 +98,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--all-versions", action="store_true",
                    help="every stored code version, with a code column (default: the newest "
                         "version of each agent on each scenario)")
+
+    p = sub.add_parser("tune", help="tune an SB3 agent's hyper-parameters on validation seeds")
+    p.add_argument("--env", required=True, help="environment id")
+    p.add_argument("--scenario", help="named scenario (default: the system's default); the "
+                   "entry is written under `scenarios` when given")
+    p.add_argument("--agent", required=True, metavar="NAME", help="SB3 agent, e.g. sb3-ppo")
+    p.add_argument("--trials", type=int, required=True, help="number of Optuna trials")
+    p.add_argument("--budget", type=int, metavar="STEPS",
+                   help="training budget of each trial in env steps (default 20000)")
+    p.add_argument("--seed", type=int, default=0,
+                   help="seed of the sampler and training seed of every trial (default 0)")
+    p.add_argument("--episodes", type=int, default=5,
+                   help="validation episodes (seeds 500, 501, ...; default 5)")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="FIELD=VALUE",
+                   help="override a scenario field (repeatable)")
+    p.add_argument("--out", metavar="FILE",
+                   help="hyper-parameter file to merge into (default hyperparams-<algo>.yml)")
 
     p = sub.add_parser("reproduce", help="run a paper's experiments and write its report")
     p.add_argument("paper", help="paper to reproduce (dirs, cluster)")
@@ -318,6 +336,13 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_tune(args: argparse.Namespace) -> int:
+    from benchmarks import tune
+
+    args.overrides = [_parse_assignment(a) for a in args.overrides]
+    return tune.main(args)
+
+
 def cmd_reproduce(args: argparse.Namespace) -> int:
     from benchmarks.reproduce import dispatch
 
@@ -330,6 +355,7 @@ COMMANDS = {
     "leaderboard": cmd_leaderboard,
     "status": cmd_status,
     "reproduce": cmd_reproduce,
+    "tune": cmd_tune,
 }
 
 

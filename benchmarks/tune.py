@@ -1,0 +1,388 @@
+"""``edge-bench tune``: Optuna search of an SB3 agent's hyper-parameters on validation seeds.
+
+Each trial samples a hyper-parameter entry from the algorithm's search space
+(:data:`SEARCH_SPACES`), trains the agent through the suite's interface
+(``agent.train(make_env, budget, seed, progress)``) and scores it with the one evaluation loop
+(:func:`agents.evaluation.evaluate`) on the VALIDATION seeds :func:`validation_seeds`
+(500, 501, ...), which are disjoint from the training seeds (0, 1, ...) and from the evaluation
+seeds of every benchmark run (1000, 1001, ...): tuning never sees an evaluation episode. The
+objective is the system's paper metric in its own direction (``System.metric_goal``).
+
+The sampler is TPE seeded by ``seed``; a median pruner stops a trial whose mean training return
+(reported through the ``progress`` callback at ten points of the budget) is below the median
+of earlier trials at the same point. One process, one trial at a time, torch on one thread:
+the same seed and trial count give the same file.
+
+The best trial becomes one entry of a YAML hyper-parameter file (the format the SB3 adapter
+reads, see ``docs/benchmark.md``, "Tuning"), merged into the file without touching other
+entries.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import inspect
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from benchmarks.suites import DEFAULTS, QUICK
+
+# --------------------------------------------------------------------------- seeds
+VALIDATION_SEED_BASE = 500
+VALIDATION_EPISODES = 5
+# Validation seeds 500 .. 999: below the evaluation seeds, above any training seed we use.
+MAX_VALIDATION_EPISODES = DEFAULTS["eval_seed_base"] - VALIDATION_SEED_BASE
+DEFAULT_BUDGET_STEPS = QUICK["learner_budget_steps"]  # the files serve the quick board first
+REPORTS_PER_TRIAL = 10  # intermediate values per trial for the pruner
+
+
+def validation_seeds(episodes: int = VALIDATION_EPISODES) -> tuple[int, ...]:
+    """Seeds of the validation episodes: ``500, 501, ...``, never an evaluation seed."""
+    if not 1 <= int(episodes) <= MAX_VALIDATION_EPISODES:
+        raise ValueError(f"--episodes must be in 1..{MAX_VALIDATION_EPISODES}, got {episodes}")
+    return tuple(range(VALIDATION_SEED_BASE, VALIDATION_SEED_BASE + int(episodes)))
+
+
+def _check_train_seed(seed: int) -> None:
+    if not 0 <= int(seed) < VALIDATION_SEED_BASE:
+        raise ValueError(
+            f"--seed must be in 0..{VALIDATION_SEED_BASE - 1} (training seeds; validation seeds "
+            f"start at {VALIDATION_SEED_BASE}, evaluation seeds at {DEFAULTS['eval_seed_base']})"
+        )
+
+
+# --------------------------------------------------------------------------- search spaces
+NET_ARCHS = {"small": [64, 64], "medium": [256, 256]}
+
+
+def _gamma(trial, affects_future: bool) -> float:
+    # Where decisions do not change the next state (a contextual bandit), the best policy is
+    # myopic: gamma = 0 must be reachable.
+    choices = [0.9, 0.95, 0.98, 0.99, 0.995, 0.999] if affects_future else [0.0, 0.5, 0.9, 0.99]
+    return trial.suggest_categorical("gamma", choices)
+
+
+def _net(trial) -> str:
+    arch = NET_ARCHS[trial.suggest_categorical("net_arch", list(NET_ARCHS))]
+    return f"dict(net_arch={arch})"
+
+
+def _ppo(trial, affects_future: bool) -> dict[str, Any]:
+    return {
+        "gamma": _gamma(trial, affects_future),
+        "n_steps": trial.suggest_categorical("n_steps", [64, 128, 256, 512, 1024, 2048]),
+        "batch_size": trial.suggest_categorical("batch_size", [32, 64, 128, 256]),
+        "learning_rate": trial.suggest_float("learning_rate", 1e-5, 1e-2, log=True),
+        "n_epochs": trial.suggest_categorical("n_epochs", [1, 5, 10, 20]),
+        "gae_lambda": trial.suggest_categorical("gae_lambda", [0.8, 0.9, 0.95, 0.98, 1.0]),
+        "clip_range": trial.suggest_categorical("clip_range", [0.1, 0.2, 0.3]),
+        "ent_coef": trial.suggest_float("ent_coef", 1e-8, 0.1, log=True),
+        "policy_kwargs": _net(trial),
+    }
+
+
+def _a2c(trial, affects_future: bool) -> dict[str, Any]:
+    return {
+        "gamma": _gamma(trial, affects_future),
+        "n_steps": trial.suggest_categorical("n_steps", [5, 8, 16, 32, 64, 128]),
+        "learning_rate": trial.suggest_float("learning_rate", 1e-5, 1e-2, log=True),
+        "gae_lambda": trial.suggest_categorical("gae_lambda", [0.8, 0.9, 0.95, 0.98, 1.0]),
+        "ent_coef": trial.suggest_float("ent_coef", 1e-8, 0.1, log=True),
+        "vf_coef": trial.suggest_float("vf_coef", 0.1, 1.0),
+        "max_grad_norm": trial.suggest_categorical("max_grad_norm", [0.3, 0.5, 1.0, 5.0]),
+        "policy_kwargs": _net(trial),
+    }
+
+
+def _off_policy(trial, affects_future: bool) -> dict[str, Any]:
+    """What DQN, SAC, TD3 and DDPG share: replay, update rate, network."""
+    return {
+        "gamma": _gamma(trial, affects_future),
+        "learning_rate": trial.suggest_float("learning_rate", 1e-5, 1e-2, log=True),
+        "batch_size": trial.suggest_categorical("batch_size", [32, 64, 128, 256]),
+        "buffer_size": trial.suggest_categorical("buffer_size", [10_000, 50_000, 100_000]),
+        "learning_starts": trial.suggest_categorical("learning_starts", [0, 100, 1000]),
+        "train_freq": trial.suggest_categorical("train_freq", [1, 4, 8]),
+        "policy_kwargs": _net(trial),
+    }
+
+
+def _dqn(trial, affects_future: bool) -> dict[str, Any]:
+    return {
+        **_off_policy(trial, affects_future),
+        # SB3's 10,000-step default updates the target twice in a 20k budget.
+        "target_update_interval": trial.suggest_categorical(
+            "target_update_interval", [100, 500, 1000, 5000]
+        ),
+        "exploration_fraction": trial.suggest_float("exploration_fraction", 0.05, 0.5),
+        "exploration_final_eps": trial.suggest_float("exploration_final_eps", 0.0, 0.2),
+    }
+
+
+def _soft_update(trial, affects_future: bool) -> dict[str, Any]:
+    return {
+        **_off_policy(trial, affects_future),
+        "tau": trial.suggest_categorical("tau", [0.005, 0.01, 0.02, 0.05]),
+    }
+
+
+# algorithm -> (hyperparams sampler, whether the entry has Gaussian action noise)
+SEARCH_SPACES: dict[str, tuple[Callable[..., dict[str, Any]], bool]] = {
+    "ppo": (_ppo, False),
+    "a2c": (_a2c, False),
+    "dqn": (_dqn, False),
+    "sac": (_soft_update, False),  # SAC explores through its stochastic policy
+    # TD3 and DDPG explore only in their first steps without action noise.
+    "td3": (_soft_update, True),
+    "ddpg": (_soft_update, True),
+}
+ON_POLICY = ("ppo", "a2c")
+
+
+def sample_entry(trial, algorithm: str, affects_future: bool, adapter_takes: set[str]):
+    """One hyper-parameter file entry (without ``tuned``) sampled from the search space.
+
+    ``n_envs`` and ``normalize`` are searched only when the SB3 adapter takes them as keyword
+    arguments; otherwise the entry records what was trained (one env, no normalisation).
+    """
+    sampler, noisy = SEARCH_SPACES[algorithm]
+    entry: dict[str, Any] = {"hyperparams": sampler(trial, affects_future)}
+    n_envs, normalize = 1, False
+    if "n_envs" in adapter_takes and algorithm in ON_POLICY:
+        n_envs = trial.suggest_categorical("n_envs", [1, 2, 4, 8])
+    if "normalize" in adapter_takes:
+        kind = trial.suggest_categorical("normalize", ["none", "obs", "obs_reward"])
+        if kind != "none":
+            normalize = {"obs": True, "reward": kind == "obs_reward", "clip_reward": 10.0,
+                         "gamma": entry["hyperparams"]["gamma"]}
+    entry["n_envs"], entry["normalize"] = n_envs, normalize
+    if noisy:
+        sigma = trial.suggest_categorical("noise_sigma", [0.05, 0.1, 0.2, 0.3, 0.5])
+        entry["action_noise"] = {"type": "normal", "sigma": sigma}
+    return entry
+
+
+# --------------------------------------------------------------------------- entry -> config
+def policy_kwargs_dict(text: str) -> dict[str, Any]:
+    """``"dict(net_arch=[64, 64])"`` -> ``{"net_arch": [64, 64]}`` (literal arguments only)."""
+    import ast
+
+    call = ast.parse(text, mode="eval").body
+    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name)
+            and call.func.id == "dict" and not call.args):
+        raise ValueError(f"policy_kwargs must look like 'dict(key=value, ...)', got {text!r}")
+    return {kw.arg: ast.literal_eval(kw.value) for kw in call.keywords}
+
+
+def agent_config(spec, entry: Mapping[str, Any], env, adapter_takes: set[str]) -> dict[str, Any]:
+    """Factory keyword arguments training what ``entry`` says.
+
+    The entry's ``hyperparams`` are merged over the catalog's (so its replay-buffer size is kept
+    where the entry has none); ``policy_kwargs`` become a dict and, where the adapter does not
+    take ``action_noise`` itself, the noise becomes SB3's ``NormalActionNoise`` object.
+    """
+    hyperparams = {**dict(spec.config.get("hyperparams", {})), **entry["hyperparams"]}
+    hyperparams["policy_kwargs"] = policy_kwargs_dict(hyperparams["policy_kwargs"])
+    config = {**spec.config, "hyperparams": hyperparams}
+    for key in ("n_envs", "normalize", "action_noise"):
+        if key in entry and key in adapter_takes:
+            config[key] = entry[key]
+    if "action_noise" in entry and "action_noise" not in adapter_takes:
+        from stable_baselines3.common.noise import NormalActionNoise
+
+        dim = int(np.prod(env.action_space.shape))
+        sigma = float(entry["action_noise"]["sigma"])
+        hyperparams["action_noise"] = NormalActionNoise(np.zeros(dim), sigma * np.ones(dim))
+    return config
+
+
+# --------------------------------------------------------------------------- the study
+def _import_optuna():
+    try:
+        import optuna
+    except ImportError:
+        raise ValueError(
+            'tuning needs Optuna: pip install -e ".[tune]" (or pip install optuna)'
+        ) from None
+    return optuna
+
+
+def _sb3_algorithm(agent: str, env_id: str):
+    from agents.registry import resolve_agent
+    from agents.sb3 import ALGORITHMS
+
+    spec = resolve_agent(agent, env_id)
+    algorithm = agent.removeprefix("sb3-")
+    if spec.kind != "sb3" or algorithm not in ALGORITHMS:
+        raise ValueError(
+            f"tune supports the SB3 agents; valid: {', '.join('sb3-' + a for a in ALGORITHMS)}"
+        )
+    return spec, algorithm
+
+
+def tune(
+    env_id: str,
+    agent: str,
+    trials: int,
+    scenario: str | None = None,
+    budget_steps: int = DEFAULT_BUDGET_STEPS,
+    seed: int = 0,
+    episodes: int = VALIDATION_EPISODES,
+    overrides: Mapping[str, Any] | None = None,
+    date: str | None = None,
+    log: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Run the study; the best trial's hyper-parameter entry with its ``tuned`` record.
+
+    ``seed`` seeds the TPE sampler and is the training seed of every trial, so trials differ
+    only by their hyper-parameters. ``log`` gets one line per finished trial.
+    """
+    import gymnasium as gym
+
+    import edge_envs
+    from agents.evaluation import evaluate
+    from agents.sb3 import SB3Agent
+    from benchmarks.runner import seed_everything
+
+    if env_id not in edge_envs.SYSTEMS:
+        raise ValueError(
+            f"unknown environment {env_id!r}; valid: {', '.join(edge_envs.SYSTEMS) or 'none'}"
+        )
+    system = edge_envs.SYSTEMS[env_id]
+    system.scenario(scenario)  # unknown scenario: one line with the valid ones
+    if int(trials) < 1:
+        raise ValueError(f"--trials must be at least 1, got {trials}")
+    if int(budget_steps) < 1:
+        raise ValueError(f"--budget must be at least 1 step, got {budget_steps}")
+    _check_train_seed(seed)
+    val_seeds = validation_seeds(episodes)
+    spec, algorithm = _sb3_algorithm(agent, env_id)
+    optuna = _import_optuna()
+
+    kwargs = {**dict(overrides or {}), **spec.env_kwargs_for(env_id)}
+    # Training kwargs for validation too: System.eval_overrides may hold out evaluation data.
+    make_env = functools.partial(gym.make, env_id, scenario=scenario, **kwargs)
+    make_env().close()  # unknown override fields fail here, before any trial
+    affects_future = bool(getattr(system, "actions_affect_future", True))
+    adapter_takes = set(inspect.signature(SB3Agent.__init__).parameters)
+    maximize = system.metric_goal != "min"
+    sign = 1.0 if maximize else -1.0
+    every = max(1, int(budget_steps) // REPORTS_PER_TRIAL)
+
+    def objective(trial) -> float:
+        from agents.threads import one_torch_thread
+
+        entry = sample_entry(trial, algorithm, affects_future, adapter_takes)
+        trial.set_user_attr("entry", entry)
+        seed_everything(seed)
+        template = make_env()
+        template.action_space.seed(seed)
+        template.observation_space.seed(seed)
+        reported: set[int] = set()
+
+        def progress(env_steps: int, mean_return: float) -> None:
+            point = int(env_steps) // every
+            if point in reported:
+                return
+            reported.add(point)
+            # Returns are maximised; the study's direction is the paper metric's.
+            trial.report(sign * float(mean_return), point)
+            if trial.should_prune():
+                raise optuna.TrialPruned()
+
+        with one_torch_thread():
+            learner = spec.load_factory()(template, **agent_config(spec, entry, template,
+                                                                     adapter_takes))
+            learner.train(make_env, int(budget_steps), int(seed), progress)
+            env = make_env()
+            try:
+                episodes_ = evaluate(learner, env, val_seeds, system.paper_metric)
+            finally:
+                env.close()
+                template.close()
+        return float(np.mean(episodes_["metrics"]))
+
+    def report(study, trial) -> None:
+        if log is None:
+            return
+        state = trial.state.name.lower()
+        value = "" if trial.value is None else f" {system.paper_metric} {trial.value:.6g}"
+        best = ""
+        if any(t.state.name == "COMPLETE" for t in study.trials):
+            best = f" (best {study.best_value:.6g}, trial {study.best_trial.number})"
+        log(f"trial {trial.number + 1}/{trials}: {state}{value}{best}")
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(
+        direction="maximize" if maximize else "minimize",
+        sampler=optuna.samplers.TPESampler(seed=int(seed)),
+        pruner=optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=3),
+    )
+    study.optimize(objective, n_trials=int(trials), n_jobs=1, callbacks=[report])
+    if not any(t.state.name == "COMPLETE" for t in study.trials):
+        raise ValueError(f"all {trials} trials were pruned or failed; run more trials")
+    best = study.best_trial
+    entry = dict(best.user_attrs["entry"])
+    entry["tuned"] = {
+        "trials": int(trials),
+        "budget_steps": int(budget_steps),
+        "validation_seeds": list(val_seeds),
+        "score": float(best.value),
+        "date": date or datetime.datetime.now(datetime.UTC).date().isoformat(),
+        "seed": int(seed),
+    }
+    if overrides:
+        entry["tuned"]["overrides"] = dict(overrides)
+    return entry
+
+
+# --------------------------------------------------------------------------- the file
+def default_out(agent: str) -> Path:
+    return Path(f"hyperparams-{agent.removeprefix('sb3-')}.yml")
+
+
+def merge_entry(path: str | Path, env_id: str, scenario: str | None,
+                entry: Mapping[str, Any]) -> Path:
+    """Write ``entry`` for ``env_id`` (under ``scenarios: {scenario: ...}`` if given) into the
+    YAML file at ``path``, keeping every other entry of the file."""
+    import yaml
+
+    path = Path(path)
+    data: dict[str, Any] = {}
+    if path.exists():
+        data = yaml.safe_load(path.read_text()) or {}
+        if not isinstance(data, dict):
+            raise ValueError(f"{path} is not a hyper-parameter file (top level is not a mapping)")
+    env_entry = dict(data.get(env_id) or {})
+    if scenario is None:
+        kept = {"scenarios": env_entry["scenarios"]} if "scenarios" in env_entry else {}
+        env_entry = {**dict(entry), **kept}
+    else:
+        env_entry["scenarios"] = {**dict(env_entry.get("scenarios") or {}),
+                                  scenario: dict(entry)}
+    data[env_id] = env_entry
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(data, sort_keys=True, default_flow_style=False))
+    return path
+
+
+def main(args) -> int:
+    """The ``tune`` subcommand (arguments parsed by :mod:`benchmarks.cli`)."""
+    overrides = dict(args.overrides)
+    entry = tune(
+        args.env, args.agent, args.trials, scenario=args.scenario,
+        budget_steps=DEFAULT_BUDGET_STEPS if args.budget is None else args.budget,
+        seed=args.seed, episodes=args.episodes, overrides=overrides,
+        log=lambda line: print(line, file=sys.stderr),
+    )
+    out = args.out or default_out(args.agent)
+    path = merge_entry(out, args.env, args.scenario, entry)
+    where = args.env + (f" scenario {args.scenario}" if args.scenario else "")
+    print(f"wrote {path}: {where}, validation score {entry['tuned']['score']:.6g} "
+          f"after {args.trials} trial(s)")
+    return 0

@@ -1,0 +1,124 @@
+"""``edge-bench tune``: validation seeds, reproducible files, merging, argument errors."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+pytest.importorskip("optuna")
+
+from benchmarks import cli, suites, tune  # noqa: E402
+from tests import benchmark_toy  # noqa: E402
+
+# Two trials of a 64-step PPO on the toy's 4-slot episodes: a few seconds.
+FAST = ["--env", benchmark_toy.ENV_ID, "--scenario", "tiny", "--agent", "sb3-ppo",
+        "--trials", "2", "--budget", "64", "--episodes", "2"]
+
+
+@pytest.fixture
+def toy():
+    """The toy system beside the real ones; the real agent catalog (sb3-ppo runs on any env)."""
+    benchmark_toy.install()
+    yield
+    benchmark_toy.uninstall()
+
+
+def test_validation_seeds_are_disjoint_from_training_and_evaluation_seeds():
+    val = set(tune.validation_seeds(tune.MAX_VALIDATION_EPISODES))
+    assert min(val) == 500 and max(val) == 999
+    training = set(suites.DEFAULTS["train_seeds"]) | set(suites.PAPER["train_seeds"])
+    evaluation = set(suites.eval_seeds_for(suites.PAPER["eval_episodes"]))
+    assert not val & training and not val & evaluation
+    with pytest.raises(ValueError, match="--episodes"):
+        tune.validation_seeds(tune.MAX_VALIDATION_EPISODES + 1)
+
+
+def test_same_seed_and_trials_give_the_same_file(toy, tmp_path):
+    first, second = tmp_path / "a.yml", tmp_path / "b.yml"
+    kwargs = dict(scenario="tiny", budget_steps=64, seed=3, episodes=2, date="2026-01-01")
+    for path in (first, second):
+        entry = tune.tune(benchmark_toy.ENV_ID, "sb3-ppo", 2, **kwargs)
+        tune.merge_entry(path, benchmark_toy.ENV_ID, "tiny", entry)
+    assert first.read_text() == second.read_text()
+    tuned = yaml.safe_load(first.read_text())[benchmark_toy.ENV_ID]["scenarios"]["tiny"]
+    assert tuned["tuned"]["validation_seeds"] == [500, 501]
+    assert tuned["tuned"]["trials"] == 2 and tuned["tuned"]["seed"] == 3
+    assert tuned["hyperparams"]["policy_kwargs"].startswith("dict(net_arch=")
+
+
+def test_cli_merges_into_an_existing_file(toy, tmp_path, capsys):
+    out = tmp_path / "hp.yml"
+    other = {"Other-v0": {"hyperparams": {"gamma": 0.5}},
+             benchmark_toy.ENV_ID: {"hyperparams": {"gamma": 0.9}, "n_envs": 1}}
+    out.write_text(yaml.safe_dump(other))
+    assert cli.main(["tune", *FAST, "--out", str(out)]) == 0
+    data = yaml.safe_load(out.read_text())
+    assert data["Other-v0"] == other["Other-v0"]
+    # --scenario writes under `scenarios`, beside the env's own entry.
+    assert data[benchmark_toy.ENV_ID]["hyperparams"] == {"gamma": 0.9}
+    assert set(data[benchmark_toy.ENV_ID]["scenarios"]) == {"tiny"}
+    err = capsys.readouterr().err
+    assert "trial 1/2" in err and "trial 2/2" in err
+
+
+def test_entry_without_scenario_keeps_the_scenario_entries(tmp_path):
+    out = tmp_path / "hp.yml"
+    tune.merge_entry(out, "E-v0", "s", {"hyperparams": {"gamma": 0.0}})
+    tune.merge_entry(out, "E-v0", None, {"hyperparams": {"gamma": 0.99}})
+    assert yaml.safe_load(out.read_text()) == {"E-v0": {
+        "hyperparams": {"gamma": 0.99}, "scenarios": {"s": {"hyperparams": {"gamma": 0.0}}}}}
+
+
+def test_gamma_zero_is_searched_only_where_actions_do_not_affect_the_future():
+    import optuna
+
+    def gammas(affects_future):
+        study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+        trial = study.ask()
+        tune.sample_entry(trial, "ppo", affects_future, set())
+        return study.trials[0].distributions["gamma"].choices
+
+    assert 0.0 in gammas(False)
+    assert 0.0 not in gammas(True)
+
+
+def test_noise_and_policy_kwargs_reach_the_agent_config():
+    import gymnasium as gym
+    import numpy as np
+
+    from agents.registry import resolve_agent
+
+    assert tune.policy_kwargs_dict("dict(net_arch=[64, 64])") == {"net_arch": [64, 64]}
+    with pytest.raises(ValueError, match="policy_kwargs"):
+        tune.policy_kwargs_dict("list([1])")
+    env = gym.make("LargeScaleMEC-v0", scenario="dirs-2x30", action_mode="scores")
+    entry = {"hyperparams": {"gamma": 0.0, "policy_kwargs": "dict(net_arch=[8])"},
+             "action_noise": {"type": "normal", "sigma": 0.1}}
+    config = tune.agent_config(resolve_agent("sb3-td3"), entry, env, set())
+    hp = config["hyperparams"]
+    assert hp["buffer_size"] == 100_000  # the catalog's, kept under the entry's
+    assert hp["policy_kwargs"] == {"net_arch": [8]} and hp["gamma"] == 0.0
+    assert np.allclose(hp["action_noise"]._sigma, 0.1)
+    assert hp["action_noise"]._sigma.shape == env.action_space.shape
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--env", "Nope-v0", "--agent", "sb3-ppo", "--trials", "1"], "valid: "),
+        (["--env", "LargeScaleMEC-v0", "--agent", "nope", "--trials", "1"], "valid: "),
+        (["--env", "LargeScaleMEC-v0", "--agent", "random", "--trials", "1"], "sb3-ppo"),
+        (["--env", "LargeScaleMEC-v0", "--scenario", "nope", "--agent", "sb3-ppo",
+          "--trials", "1"], "valid: "),
+        (["--env", "LargeScaleMEC-v0", "--agent", "sb3-ppo", "--trials", "0"], "--trials"),
+        (["--env", "LargeScaleMEC-v0", "--agent", "sb3-ppo", "--trials", "1",
+          "--seed", "1000"], "--seed"),
+        (["--env", "LargeScaleMEC-v0", "--agent", "sb3-ppo", "--trials", "1",
+          "--episodes", "600"], "--episodes"),
+    ],
+)
+def test_argument_errors_are_one_line_with_exit_code_2(args, message, capsys, tmp_path):
+    assert cli.main(["tune", *args, "--out", str(tmp_path / "x.yml")]) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "x.yml").exists()
