@@ -311,7 +311,10 @@ def tune(
         if log is None:
             return
         state = trial.state.name.lower()
-        value = "" if trial.value is None else f" {system.paper_metric} {trial.value:.6g}"
+        if trial.state.name == "COMPLETE":
+            value = f" {system.paper_metric} {trial.value:.6g}"
+        else:  # a pruned trial's value is its last training return, not the metric
+            value = f" after {len(trial.intermediate_values)} of {REPORTS_PER_TRIAL} reports"
         best = ""
         if any(t.state.name == "COMPLETE" for t in study.trials):
             best = f" (best {study.best_value:.6g}, trial {study.best_trial.number})"
