@@ -100,8 +100,10 @@ class AgentSpec:
         return import_object(self.factory)
 
     def build(self, env, **config):
-        merged = {**self.config, **config}
-        return self.load_factory()(env, **merged)
+        """The factory called with ``config`` deep-merged over the spec's defaults."""
+        from agents.hyperparams import deep_merge
+
+        return self.load_factory()(env, **deep_merge(self.config, config))
 
 
 def import_object(dotted: str) -> Any:

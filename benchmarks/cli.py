@@ -62,6 +62,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="agent name or package.module:factory (repeatable)")
     p.add_argument("--config", default=None, metavar="JSON",
                    help="agent config (factory keyword arguments) as a JSON object")
+    p.add_argument("--hyperparams", default=None, metavar="FILE",
+                   help="SB3 agents: a hyper-parameter YAML file (format of "
+                   "agents/hyperparams/<algo>.yml) used instead of the shipped one; --config "
+                   "still deep-merges over its entry")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="FIELD=VALUE",
                    help="override a scenario field (repeatable; VALUE parsed as JSON if it can)")
     p.add_argument("--seeds", help="training seeds, e.g. 0,1,2 or 0-4 (default 0,1,2)")
@@ -187,11 +191,17 @@ def _suite_from_args(args: argparse.Namespace):
             raise ValueError(f"--config is not valid JSON: {exc}") from None
         if not isinstance(config, dict):
             raise ValueError("--config must be a JSON object, e.g. '{\"lr\": 0.001}'")
+    if args.hyperparams:
+        from agents.hyperparams import read
+
+        # The file's contents, not its path, go into the config: editing it changes job keys.
+        config = {**(config or {}), "hyperparams_file": read(args.hyperparams)}
     overrides = dict(_parse_assignment(a) for a in args.overrides)
 
     if args.preset:
         extra = [f for f, v in (("--scenario", args.scenario), ("--agent", args.agents),
-                                ("--config", args.config), ("--set", args.overrides)) if v]
+                                ("--config", args.config), ("--set", args.overrides),
+                                ("--hyperparams", args.hyperparams)) if v]
         if extra:
             raise ValueError(f"--preset cannot be combined with {', '.join(extra)}")
         suite = suites.get_preset(args.preset)

@@ -117,8 +117,11 @@ class Job:
         return kwargs
 
     def build_config(self) -> dict[str, Any]:
-        """Factory keyword arguments: the spec's defaults, then the suite's config."""
-        return {**dict(self.agent_defaults), **dict(self.agent_config)}
+        """Factory keyword arguments: the suite's config deep-merged over the spec's defaults
+        (a nested ``hyperparams`` adds keys to the catalog's instead of replacing them)."""
+        from agents.hyperparams import deep_merge
+
+        return deep_merge(self.agent_defaults, self.agent_config)
 
     def provenance(self) -> dict[str, Any]:
         """What the store keeps about the code and the resolved arguments of this job.

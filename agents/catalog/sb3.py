@@ -4,12 +4,17 @@ Each algorithm declares the kind of action space it needs and runs on every syst
 ``System.action_views`` offers it: PPO and A2C on the native space of any system (Box,
 Discrete, MultiDiscrete); DQN needs ``"discrete"`` (e.g. EdgeCluster's one-core-per-step view);
 SAC, TD3 and DDPG need ``"box"`` (e.g. LargeScaleMEC's continuous offloading-score view).
+
+Hyper-parameters come from ``agents/hyperparams/<algo>.yml`` per env id and scenario (the
+factory reads them, :func:`agents.sb3.resolve_config`); a config given here or on the command
+line deep-merges over them.
 """
 
 from agents.registry import AgentSpec
 
 # SB3's off-policy default buffer (1e6 transitions) is larger than any of our budgets; a smaller
-# one keeps memory in check for observations of thousands of values.
+# one keeps memory in check for observations of thousands of values. The shipped files say the
+# same; kept here too because a config sits above the file entry and `edge-bench tune` reads it.
 _OFF_POLICY = {"hyperparams": {"buffer_size": 100_000}}
 
 AGENTS = [
@@ -17,13 +22,14 @@ AGENTS = [
         name="sb3-ppo",
         factory="agents.sb3:ppo",
         kind="sb3",
-        description="Stable-Baselines3 PPO (default hyper-parameters)",
+        description="Stable-Baselines3 PPO (hyper-parameters: agents/hyperparams/ppo.yml)",
     ),
     AgentSpec(
         name="sb3-a2c",
         factory="agents.sb3:a2c",
         kind="sb3",
-        description="Stable-Baselines3 A2C, the actor-critic comparison (default hyper-parameters)",
+        description="Stable-Baselines3 A2C, the actor-critic comparison "
+        "(hyper-parameters: agents/hyperparams/a2c.yml)",
     ),
     AgentSpec(
         name="sb3-dqn",
