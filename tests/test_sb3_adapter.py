@@ -23,6 +23,14 @@ def test_fitted_rollouts_never_exceed_the_budget(cls, budget):
         assert fitted["n_steps"] % fitted["batch_size"] == 0
 
 
+@pytest.mark.parametrize("n_envs", [2, 4])
+def test_fitted_rollouts_count_every_env(n_envs):
+    # 1000 steps on n envs: a rollout of n_steps per env, batches dividing n_steps * n_envs.
+    fitted = fit_rollout(PPO, {"n_steps": 128, "batch_size": 64}, 1000, n_envs)
+    assert (1000 // n_envs) % fitted["n_steps"] == 0 and 64 < fitted["n_steps"] <= 128
+    assert (fitted["n_steps"] * n_envs) % fitted["batch_size"] == 0
+
+
 def test_training_respects_the_budget_and_records_a_curve():
     env = gym.make("CartPole-v1")
     agent = SB3Agent(env, "ppo", hyperparams={"n_epochs": 1})

@@ -162,3 +162,25 @@ def test_vecnormalize_statistics_round_trip_through_save_and_load(tmp_path):
     raw = np.array([agent.model.predict(o, deterministic=True)[0] for o in obs])
     normed = np.array([agent.act(o) for o in obs])
     assert not np.allclose(raw, normed)
+
+
+def test_run_hyperparams_flag_passes_the_file_contents(tmp_path):
+    from benchmarks import cli
+
+    path = tmp_path / "ppo.yml"
+    path.write_text("LargeScaleMEC-v0:\n  hyperparams: {gamma: 0.2}\n  tuned:\n"
+                    "    date: 2026-12-01\n")
+    args = cli.build_parser().parse_args(
+        ["run", "--env", "LargeScaleMEC-v0", "--agent", "sb3-ppo", "--hyperparams", str(path),
+         "--config", '{"hyperparams": {"n_steps": 64}}'])
+    (choice,) = cli._suite_from_args(args).entries[0].agents
+    assert choice.config == {
+        "hyperparams": {"n_steps": 64},
+        "hyperparams_file": {"LargeScaleMEC-v0": {"hyperparams": {"gamma": 0.2},
+                                                  "tuned": {"date": "2026-12-01"}}},
+    }
+    agent = resolve_agent("sb3-ppo").build(_lsm(), **choice.config)
+    assert agent.hyperparams == {"gamma": 0.2, "n_steps": 64}
+    args = cli.build_parser().parse_args(["run", "--preset", "quick", "--hyperparams", str(path)])
+    with pytest.raises(ValueError, match="--hyperparams"):
+        cli._suite_from_args(args)
