@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import datetime
 import functools
-import inspect
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -144,23 +143,17 @@ SEARCH_SPACES: dict[str, tuple[Callable[..., dict[str, Any]], bool]] = {
 ON_POLICY = ("ppo", "a2c")
 
 
-def sample_entry(trial, algorithm: str, affects_future: bool, adapter_takes: set[str]):
-    """One hyper-parameter file entry (without ``tuned``) sampled from the search space.
-
-    ``n_envs`` and ``normalize`` are searched only when the SB3 adapter takes them as keyword
-    arguments; otherwise the entry records what was trained (one env, no normalisation).
-    """
+def sample_entry(trial, algorithm: str, affects_future: bool) -> dict[str, Any]:
+    """One hyper-parameter file entry (without ``tuned``) sampled from the search space."""
     sampler, noisy = SEARCH_SPACES[algorithm]
     entry: dict[str, Any] = {"hyperparams": sampler(trial, affects_future)}
-    n_envs, normalize = 1, False
-    if "n_envs" in adapter_takes and algorithm in ON_POLICY:
-        n_envs = trial.suggest_categorical("n_envs", [1, 2, 4, 8])
-    if "normalize" in adapter_takes:
-        kind = trial.suggest_categorical("normalize", ["none", "obs", "obs_reward"])
-        if kind != "none":
-            normalize = {"obs": True, "reward": kind == "obs_reward", "clip_reward": 10.0,
-                         "gamma": entry["hyperparams"]["gamma"]}
-    entry["n_envs"], entry["normalize"] = n_envs, normalize
+    # Several envs change what one on-policy rollout holds; off-policy training keeps one.
+    entry["n_envs"] = (trial.suggest_categorical("n_envs", [1, 2, 4, 8])
+                       if algorithm in ON_POLICY else 1)
+    normalize = trial.suggest_categorical("normalize", ["none", "obs", "obs_reward"])
+    entry["normalize"] = normalize != "none" and {
+        "obs": True, "reward": normalize == "obs_reward", "clip_reward": 10.0,
+        "gamma": entry["hyperparams"]["gamma"]}
     if noisy:
         sigma = trial.suggest_categorical("noise_sigma", [0.05, 0.1, 0.2, 0.3, 0.5])
         entry["action_noise"] = {"type": "normal", "sigma": sigma}
@@ -168,37 +161,16 @@ def sample_entry(trial, algorithm: str, affects_future: bool, adapter_takes: set
 
 
 # --------------------------------------------------------------------------- entry -> config
-def policy_kwargs_dict(text: str) -> dict[str, Any]:
-    """``"dict(net_arch=[64, 64])"`` -> ``{"net_arch": [64, 64]}`` (literal arguments only)."""
-    import ast
-
-    call = ast.parse(text, mode="eval").body
-    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name)
-            and call.func.id == "dict" and not call.args):
-        raise ValueError(f"policy_kwargs must look like 'dict(key=value, ...)', got {text!r}")
-    return {kw.arg: ast.literal_eval(kw.value) for kw in call.keywords}
-
-
-def agent_config(spec, entry: Mapping[str, Any], env, adapter_takes: set[str]) -> dict[str, Any]:
+def agent_config(spec, entry: Mapping[str, Any]) -> dict[str, Any]:
     """Factory keyword arguments training what ``entry`` says.
 
-    The entry's ``hyperparams`` are merged over the catalog's (so its replay-buffer size is kept
-    where the entry has none); ``policy_kwargs`` become a dict and, where the adapter does not
-    take ``action_noise`` itself, the noise becomes SB3's ``NormalActionNoise`` object.
+    The entry is deep-merged over the catalog's config (whose replay-buffer size stays where
+    the entry has none), and an empty hyper-parameter table replaces the shipped file, so a
+    trial never depends on what an earlier tuning wrote there.
     """
-    hyperparams = {**dict(spec.config.get("hyperparams", {})), **entry["hyperparams"]}
-    hyperparams["policy_kwargs"] = policy_kwargs_dict(hyperparams["policy_kwargs"])
-    config = {**spec.config, "hyperparams": hyperparams}
-    for key in ("n_envs", "normalize", "action_noise"):
-        if key in entry and key in adapter_takes:
-            config[key] = entry[key]
-    if "action_noise" in entry and "action_noise" not in adapter_takes:
-        from stable_baselines3.common.noise import NormalActionNoise
+    from agents.hyperparams import deep_merge
 
-        dim = int(np.prod(env.action_space.shape))
-        sigma = float(entry["action_noise"]["sigma"])
-        hyperparams["action_noise"] = NormalActionNoise(np.zeros(dim), sigma * np.ones(dim))
-    return config
+    return {**deep_merge(spec.config, entry), "hyperparams_file": {}}
 
 
 # --------------------------------------------------------------------------- the study
@@ -246,7 +218,6 @@ def tune(
 
     import edge_envs
     from agents.evaluation import evaluate
-    from agents.sb3 import SB3Agent
     from benchmarks.runner import seed_everything
 
     if env_id not in edge_envs.SYSTEMS:
@@ -269,7 +240,6 @@ def tune(
     make_env = functools.partial(gym.make, env_id, scenario=scenario, **kwargs)
     make_env().close()  # unknown override fields fail here, before any trial
     affects_future = bool(getattr(system, "actions_affect_future", True))
-    adapter_takes = set(inspect.signature(SB3Agent.__init__).parameters)
     maximize = system.metric_goal != "min"
     sign = 1.0 if maximize else -1.0
     every = max(1, int(budget_steps) // REPORTS_PER_TRIAL)
@@ -277,7 +247,7 @@ def tune(
     def objective(trial) -> float:
         from agents.threads import one_torch_thread
 
-        entry = sample_entry(trial, algorithm, affects_future, adapter_takes)
+        entry = sample_entry(trial, algorithm, affects_future)
         trial.set_user_attr("entry", entry)
         seed_everything(seed)
         template = make_env()
@@ -296,8 +266,7 @@ def tune(
                 raise optuna.TrialPruned()
 
         with one_torch_thread():
-            learner = spec.load_factory()(template, **agent_config(spec, entry, template,
-                                                                     adapter_takes))
+            learner = spec.load_factory()(template, **agent_config(spec, entry))
             learner.train(make_env, int(budget_steps), int(seed), progress)
             env = make_env()
             try:

@@ -7,6 +7,7 @@ import yaml
 
 pytest.importorskip("optuna")
 
+from agents import hyperparams as hyperparam_files  # noqa: E402
 from benchmarks import cli, suites, tune  # noqa: E402
 from tests import benchmark_toy  # noqa: E402
 
@@ -40,6 +41,7 @@ def test_same_seed_and_trials_give_the_same_file(toy, tmp_path):
         entry = tune.tune(benchmark_toy.ENV_ID, "sb3-ppo", 2, **kwargs)
         tune.merge_entry(path, benchmark_toy.ENV_ID, "tiny", entry)
     assert first.read_text() == second.read_text()
+    hyperparam_files.read(first)  # the format the SB3 adapter reads
     tuned = yaml.safe_load(first.read_text())[benchmark_toy.ENV_ID]["scenarios"]["tiny"]
     assert tuned["tuned"]["validation_seeds"] == [500, 501]
     assert tuned["tuned"]["trials"] == 2 and tuned["tuned"]["seed"] == 3
@@ -75,31 +77,27 @@ def test_gamma_zero_is_searched_only_where_actions_do_not_affect_the_future():
     def gammas(affects_future):
         study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
         trial = study.ask()
-        tune.sample_entry(trial, "ppo", affects_future, set())
+        tune.sample_entry(trial, "ppo", affects_future)
         return study.trials[0].distributions["gamma"].choices
 
     assert 0.0 in gammas(False)
     assert 0.0 not in gammas(True)
 
 
-def test_noise_and_policy_kwargs_reach_the_agent_config():
+def test_a_trial_builds_the_catalog_config_with_the_entry_over_it():
     import gymnasium as gym
-    import numpy as np
 
     from agents.registry import resolve_agent
 
-    assert tune.policy_kwargs_dict("dict(net_arch=[64, 64])") == {"net_arch": [64, 64]}
-    with pytest.raises(ValueError, match="policy_kwargs"):
-        tune.policy_kwargs_dict("list([1])")
+    spec = resolve_agent("sb3-td3")
     env = gym.make("LargeScaleMEC-v0", scenario="dirs-2x30", action_mode="scores")
     entry = {"hyperparams": {"gamma": 0.0, "policy_kwargs": "dict(net_arch=[8])"},
              "action_noise": {"type": "normal", "sigma": 0.1}}
-    config = tune.agent_config(resolve_agent("sb3-td3"), entry, env, set())
-    hp = config["hyperparams"]
-    assert hp["buffer_size"] == 100_000  # the catalog's, kept under the entry's
-    assert hp["policy_kwargs"] == {"net_arch": [8]} and hp["gamma"] == 0.0
-    assert np.allclose(hp["action_noise"]._sigma, 0.1)
-    assert hp["action_noise"]._sigma.shape == env.action_space.shape
+    agent = spec.load_factory()(env, **tune.agent_config(spec, entry))
+    # The catalog's buffer size under the entry; the shipped file (gamma, noise) left out.
+    assert agent.hyperparams == {"buffer_size": 100_000, "gamma": 0.0,
+                                 "policy_kwargs": "dict(net_arch=[8])"}
+    assert agent.action_noise == {"type": "normal", "sigma": 0.1}
 
 
 @pytest.mark.parametrize(
