@@ -146,3 +146,14 @@ def test_measuring_wrappers_pass_on_what_the_leaderboard_reads():
     observation, _ = env.reset(seed=3)
     plain.begin_episode(env)
     assert plain.act(observation).tolist() == plain.inner.act(observation).tolist()
+
+
+def test_the_notes_section_holds_the_notes_file_lines(tmp_path):
+    from benchmarks.reproduce.base import Context
+    from benchmarks.reproduce.cluster import REPRODUCTION
+
+    ctx = Context(REPRODUCTION, rows={}, expected={}, img_dir=tmp_path)
+    assert ctx.notes_section() == []
+    ctx.notes = ["run on a loaded machine", "seed 3 rerun"]
+    assert ctx.notes_section() == ["## Notes", "", "- run on a loaded machine",
+                                   "- seed 3 rerun", ""]

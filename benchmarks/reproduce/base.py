@@ -173,6 +173,12 @@ class Context:
         fig.savefig(self.img_dir / f"{name}.png", dpi=100)
         return f"![{name}]({self.img_link}/{name}.png)"
 
+    def notes_section(self) -> list[str]:
+        """The report's "Notes" section (the ``--notes`` file's lines), or nothing."""
+        if not self.notes:
+            return []
+        return ["## Notes", "", *[f"- {n}" for n in self.notes], ""]
+
     def shown(self, part: str) -> bool:
         """Whether a part belongs in the report: it has rows, or these settings run it."""
         return bool(self.rows.get(part)) or self.expected.get(part, 0) > 0

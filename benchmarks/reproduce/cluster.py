@@ -619,8 +619,7 @@ def render(ctx: Context) -> str:
         if on_fig11:
             lines += ["On the Fig. 11 run (100 % data):", ""]
             lines += [f"- {t}" for t in on_fig11] + [""]
-    if ctx.notes:
-        lines += ["## Notes", ""] + [f"- {n}" for n in ctx.notes] + [""]
+    lines += ctx.notes_section()
     return "\n".join(lines)
 
 

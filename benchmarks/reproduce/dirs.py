@@ -753,8 +753,7 @@ def render(ctx: Context) -> str:
         lines += _fig4_section(ctx, f4)
     if ctx.shown("sweeps"):
         lines += _sweep_section(ctx, sweeps, s)
-    if ctx.notes:
-        lines += ["## Notes", ""] + [f"- {n}" for n in ctx.notes] + [""]
+    lines += ctx.notes_section()
     return "\n".join(lines)
 
 

@@ -396,8 +396,7 @@ def render(ctx: Context) -> str:
     targets = target_lines(agents)
     if targets:
         lines += ["## Targets (paper scenario)", "", *[f"- {t}" for t in targets], ""]
-    if ctx.notes:
-        lines += ["## Notes", ""] + [f"- {n}" for n in ctx.notes] + [""]
+    lines += ctx.notes_section()
     return "\n".join(lines)
 
 

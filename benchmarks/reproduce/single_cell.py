@@ -307,8 +307,7 @@ def render(ctx: Context) -> str:
         lines.append("")
     lines += ["## Claims of the paper", "", *claims_table(paper_claims(g5, sweep, g8))]
     lines += ["## Targets", "", *[f"- {t}" for t in targets(g5)], ""]
-    if ctx.notes:
-        lines += ["## Notes", ""] + [f"- {n}" for n in ctx.notes] + [""]
+    lines += ctx.notes_section()
     return "\n".join(lines)
 
 
