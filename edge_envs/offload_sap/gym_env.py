@@ -38,6 +38,14 @@ def step_info(sums: np.ndarray, battery_j: float, link_up: bool, control_bytes: 
     }
 
 
+def build_model(scenario, overrides: dict[str, Any]) -> tuple[OffloadSAPParams, OffloadSAPModel]:
+    """Scenario resolution shared by both views: the params and the model."""
+    from edge_envs.offload_sap import SYSTEM
+
+    params = resolve_scenario(SYSTEM, scenario, overrides)
+    return params, OffloadSAPModel(params)
+
+
 class OffloadSAPEnv(gym.Env):
     """Offloading decisions of ``N`` devices, one decision per step.
 
@@ -80,10 +88,7 @@ class OffloadSAPEnv(gym.Env):
         **overrides: Any,
     ) -> None:
         check_render_mode(render_mode, self.metadata["render_modes"])
-        from edge_envs.offload_sap import SYSTEM
-
-        self.params: OffloadSAPParams = resolve_scenario(SYSTEM, scenario, overrides)
-        self.model = OffloadSAPModel(self.params)
+        self.params, self.model = build_model(scenario, overrides)
         self.render_mode = render_mode
         low, high = observation_bounds(self.params)
         self.observation_space = gym.spaces.Box(low, high, dtype=np.float32)

@@ -27,11 +27,9 @@ from gymnasium import spaces
 
 from edge_envs.core.env_base import check_render_mode
 from edge_envs.core.pz_env import METADATA, ModelParallelEnv, pettingzoo_factories
-from edge_envs.offload_sap.gym_env import step_info
-from edge_envs.offload_sap.model import OffloadSAPModel
+from edge_envs.offload_sap.gym_env import build_model, step_info
 from edge_envs.offload_sap.observation import observation_bounds
 from edge_envs.offload_sap.params import OffloadSAPParams
-from edge_envs.registry import resolve_scenario
 
 __all__ = ["OffloadSAPParallelEnv", "env", "parallel_env"]
 
@@ -49,10 +47,7 @@ class OffloadSAPParallelEnv(ModelParallelEnv):
         **overrides: Any,
     ) -> None:
         check_render_mode(render_mode, self.metadata["render_modes"])
-        from edge_envs.offload_sap import SYSTEM
-
-        self.params: OffloadSAPParams = resolve_scenario(SYSTEM, scenario, overrides)
-        self.model = OffloadSAPModel(self.params)
+        self.params, self.model = build_model(scenario, overrides)
         self.render_mode = render_mode
         self.possible_agents = [f"device_{i}" for i in range(self.params.n_devices)]
         self._index = {a: i for i, a in enumerate(self.possible_agents)}
