@@ -10,7 +10,10 @@ system's ``eval_overrides`` select the held-out test part of the trace).
 What the runner does not measure is added by :class:`HeldOutCurveAgent`, the factory of every
 learning job: it wraps the registered agent (``inner``, a ``module:attr`` factory) and, while
 the inner agent trains, records the *test* reward of its greedy policy on one fixed held-out
-episode after every training episode (the paper's convergence metric, sec. 5.1). Its
+episode after every training episode (the paper's convergence metric, sec. 5.1). The
+reproduction plays a VALIDATION seed (500) there, on the evaluation env (the held-out test
+part of the trace): a path no score uses, so no episode of the runner's score is played
+during training. The curve chooses nothing (the agents keep their own checkpoints). Its
 ``TrainResult.extra`` (stored as ``train_extra``) adds to the inner agent's own:
 
 * ``test_curve``: ``[[training step, mean per-step test reward over curve_steps steps], ...]``;
@@ -60,9 +63,9 @@ class HeldOutCurveAgent(WrappedAgent):
     """Wraps a learning agent and records its test-reward curve while it trains.
 
     Config: ``inner`` (the wrapped agent's factory, ``module:attr``), ``curve_seed`` (the
-    held-out episode: the runner's first evaluation seed, so a curve point over the whole
-    episode equals the runner's score of that episode), ``curve_steps`` (steps played per
-    point, 50) and the inner agent's own keyword arguments. Acting, saving and loading are
+    held-out episode, played on the runner's evaluation env: a curve point over the whole
+    episode equals the runner's score of that seed), ``curve_steps`` (steps played per point,
+    50) and the inner agent's own keyword arguments. Acting, saving and loading are
     the inner agent's (a saved model reloads as the inner agent).
     """
 
