@@ -23,10 +23,11 @@ each other in either order.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import importlib
 import pkgutil
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from typing import Any
@@ -101,9 +102,22 @@ class AgentSpec:
 
     def build(self, env, **config):
         """The factory called with ``config`` deep-merged over the spec's defaults."""
-        from agents.hyperparams import deep_merge
-
         return self.load_factory()(env, **deep_merge(self.config, config))
+
+
+def deep_merge(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, Any]:
+    """``a`` updated by ``b``, recursing into values that are dicts on both sides.
+
+    Neither argument is modified; a non-dict value of ``b`` (including ``None``/``False``)
+    replaces ``a``'s.
+    """
+    out = copy.deepcopy(dict(a))
+    for key, value in b.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
 
 
 def import_object(dotted: str) -> Any:

@@ -1,30 +1,67 @@
-"""The code fingerprint that makes a stored result belong to one version of the code.
+"""The code fingerprint that makes a stored result belong to one version of the code it ran.
 
-:func:`code_fingerprint` is a SHA-256 over the sorted ``(relative path, bytes)`` of every file
-(sources and package data, ``__pycache__`` and ``*.pyc`` left out) of the imported ``edge_envs``,
-``agents`` and ``benchmarks`` packages. It is part of every job key, so a change to any
-environment, agent, catalog default or runner code gives new keys and the store never serves a
-result computed by other code. Being a content hash, it is the same inside and outside a git
-checkout and it survives commits that only touch docs or reports.
+A job's fingerprint is a SHA-256 over the sorted ``(package/relative/path, bytes)`` of the
+project files the job can run: the *static import closure* of its starting modules inside the
+``edge_envs``, ``agents`` and ``benchmarks`` packages, plus the package data of every package
+in the closure. The starting modules (:func:`start_modules`) are
+
+* the job's system: every module of the ``edge_envs`` sub-package holding the env's entry
+  point (``edge_envs.edge_cluster`` for ``EdgeCluster-v0``), ``edge_envs/__init__.py`` and
+  every module of ``edge_envs.core``;
+* the agent: the module of its factory and of every ``"module:attr"`` string in its resolved
+  config (the ``inner`` agent of the reproductions' wrappers);
+* what runs any job: :data:`RUNNER_MODULES` (the runner; its closure holds the job, the
+  evaluation loop, the agent registry and base class).
+
+The closure follows every ``import``/``from ... import`` of a module (at top level and inside
+functions, relative imports resolved, a module's parent packages included) and the edges of
+:data:`STRING_IMPORTS` (imports by string the AST cannot see). ``edge_envs/__init__.py``
+imports the system packages by discovery (``importlib`` over its folder), so other systems are
+not in the closure. Package data: the non-``.py`` files of a package's folder and of its
+sub-folders that are not packages (``edge_envs/edge_cluster/data/``, ``agents/hyperparams/
+*.yml``), counted when the package is in the closure.
+
+So an edit to another system, another agent or the leaderboard leaves a job's key as it was,
+and an edit to anything the job can execute gives new keys. Being a content hash, it is the
+same inside and outside a git checkout. Limits (``docs/benchmark.md``, "Job keys and code
+versions"): a module imported by a computed string, or a file read from outside its package,
+is seen only when listed in :data:`STRING_IMPORTS` or kept in the reading module's package.
 
 :func:`git_commit` is informational only (stored next to each result, never in the key):
 ``git rev-parse HEAD`` of the checkout holding the packages, with ``+dirty`` when
 ``git status --porcelain`` lists changes under them; ``None`` outside git.
 
-Both are computed once per process (about 10 ms for the fingerprint).
+Both are computed once per process: :func:`code_fingerprint` once per (env id, agent modules),
+reading and parsing each file once.
 """
 
 from __future__ import annotations
 
+import ast
 import functools
 import hashlib
 import importlib
+import re
 import subprocess
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 PACKAGES = ("edge_envs", "agents", "benchmarks")
 SHORT = 12  # hex digits shown in tables
+# What executes every job: ``execute``/``run_job`` (worker side) and what they import.
+RUNNER_MODULES = ("benchmarks.runner",)
+# Every system runs on the package that registers the ids and, whole, the shared env code.
+SHARED_MODULES = ("edge_envs",)
+SHARED_PACKAGES = ("edge_envs.core",)
+# module -> project modules it imports by a string the AST cannot resolve. If your code
+# imports a project module by string (importlib.import_module, import_object, an entry point)
+# on a job's path, add the edge here, or the job's fingerprint will not see that module.
+# Factories and ``"module:attr"`` config values of a job are followed already; the entry
+# point of the job's system is inside its package, which is included whole.
+STRING_IMPORTS: dict[str, tuple[str, ...]] = {}
+# A ``"package.module:attr"`` string in an agent config: a factory the agent will import.
+_FACTORY = re.compile(r"([A-Za-z_]\w*(?:\.\w+)*):[A-Za-z_][\w.]*")
 
 
 def source_roots() -> list[Path]:
@@ -35,32 +72,188 @@ def source_roots() -> list[Path]:
     return roots
 
 
-def _files(root: Path) -> Iterable[Path]:
-    for path in root.rglob("*"):
-        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+class Tree:
+    """The project's modules and files under ``roots`` (one folder per top-level package)."""
+
+    def __init__(self, roots: Iterable[Path]) -> None:
+        self.roots = {Path(r).name: Path(r) for r in roots}
+
+    def module_file(self, module: str) -> Path | None:
+        """``a/b.py`` or ``a/b/__init__.py`` of module ``a.b``; ``None`` if not a project file."""
+        top, *rest = module.split(".")
+        if top not in self.roots:
+            return None
+        base = self.roots[top].joinpath(*rest)
+        for path in (base / "__init__.py", base.with_suffix(".py") if rest else None):
+            if path is not None and path.is_file():
+                return path
+        return None
+
+    def package_modules(self, package: str) -> list[str]:
+        """Every module of ``package``'s folder tree (its sub-packages' too)."""
+        init = self.module_file(package)
+        if init is None or init.name != "__init__.py":
+            return []
+        folder = init.parent
+        out = []
+        for path in sorted(folder.rglob("*.py")):
+            parts = path.relative_to(folder).with_suffix("").parts
+            if parts[-1] == "__init__":
+                parts = parts[:-1]
+            out.append(".".join((package, *parts)))
+        return out
+
+    def imports(self, module: str) -> list[str]:
+        """Project modules that ``module`` imports, its parent packages and string edges."""
+        path = self.module_file(module)
+        if path is None:
+            return []
+        package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+        names = [module.rsplit(".", i)[0] for i in range(1, module.count(".") + 1)]
+        names += _imported_names(path, package, *_stat(path))
+        names += STRING_IMPORTS.get(module, ())
+        return [n for n in dict.fromkeys(names) if self.module_file(n) is not None]
+
+    def closure(self, start: Iterable[str]) -> set[str]:
+        """``start`` (project modules only) and every project module they import, transitively."""
+        seen: set[str] = set()
+        todo = [m for m in start if self.module_file(m) is not None]
+        while todo:
+            module = todo.pop()
+            if module not in seen:
+                seen.add(module)
+                todo.extend(self.imports(module))
+        return seen
+
+    def files(self, modules: Iterable[str]) -> dict[str, Path]:
+        """``package/relative/path`` -> file: the modules' sources and their packages' data."""
+        out: dict[str, Path] = {}
+        for module in modules:
+            path = self.module_file(module)
+            if path is None:
+                continue
+            paths = [path, *(_package_data(path.parent) if path.name == "__init__.py" else ())]
+            for p in paths:
+                out[self._name(p)] = p
+        return out
+
+    def _name(self, path: Path) -> str:
+        for name, root in self.roots.items():
+            if path.is_relative_to(root):
+                return f"{name}/{path.relative_to(root).as_posix()}"
+        raise ValueError(f"{path} is outside the project packages")
+
+
+def _stat(path: Path) -> tuple[int, int]:
+    st = path.stat()
+    return st.st_mtime_ns, st.st_size
+
+
+@functools.cache
+def _imported_names(path: Path, package: str, _mtime_ns: int, _size: int) -> tuple[str, ...]:
+    """Every name an ``import`` of ``path`` may bind to a module (any depth in the file).
+
+    ``from a import b`` gives ``a`` and ``a.b`` (``b`` may be a sub-module); names that are
+    not project modules are dropped by the caller. Cached per file version (mtime, size).
+    """
+    names: list[str] = []
+    for node in _statements(ast.parse(path.read_bytes(), str(path)).body):
+        if isinstance(node, ast.Import):
+            names.extend(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:  # relative: up from the module's own package
+                parts = package.split(".")
+                base = ".".join(parts[: len(parts) - node.level + 1])
+                base = f"{base}.{node.module}" if node.module else base
+            else:
+                base = node.module or ""
+            names.append(base)
+            names.extend(f"{base}.{alias.name}" for alias in node.names)
+    return tuple(names)
+
+
+def _statements(nodes: Iterable[ast.AST]) -> Iterable[ast.AST]:
+    """Every statement, nested ones too (imports are statements: expressions are skipped)."""
+    for node in nodes:
+        yield node
+        for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+            yield from _statements(getattr(node, name, ()))
+
+
+def _package_data(folder: Path) -> Iterable[Path]:
+    """Non-``.py`` files of a package folder and of its sub-folders that are not packages."""
+    for path in folder.iterdir():
+        if path.name == "__pycache__":
+            continue
+        if path.is_dir():
+            if not (path / "__init__.py").exists():
+                yield from _package_data(path)
+        elif path.suffix not in (".py", ".pyc"):
             yield path
 
 
-def hash_sources(roots: Iterable[Path]) -> str:
-    """SHA-256 hex digest over the sorted ``(package/relative/path, bytes)`` of ``roots``."""
-    entries = sorted(
-        (f"{root.name}/{path.relative_to(root).as_posix()}", path)
-        for root in map(Path, roots)
-        for path in _files(root)
-    )
+def hash_files(entries: Mapping[str, Path]) -> str:
+    """SHA-256 hex digest over the sorted ``(name, bytes)`` of ``entries`` (name -> file)."""
     digest = hashlib.sha256()
-    for name, path in entries:
-        data = path.read_bytes()
+    for name in sorted(entries):
+        data = entries[name].read_bytes()
         # Lengths delimit the fields, so no two different trees hash the same stream.
         digest.update(f"{len(name)}:{name}{len(data)}:".encode())
         digest.update(data)
     return digest.hexdigest()
 
 
+def start_modules(tree: Tree, env_id: str, agent_modules: Iterable[str]) -> list[str]:
+    """The modules a job of ``env_id`` whose agent code is in ``agent_modules`` starts from."""
+    from edge_envs.registry import SYSTEMS
+
+    start = [*RUNNER_MODULES, *agent_modules, *SHARED_MODULES]
+    for package in SHARED_PACKAGES:
+        start += tree.package_modules(package)
+    system = SYSTEMS.get(env_id)
+    if system is not None:
+        entry = system.entry_point.partition(":")[0].split(".")
+        if entry[0] == "edge_envs" and len(entry) > 2:  # the system's package, whole
+            start += tree.package_modules(".".join(entry[:2]))
+        start.append(".".join(entry))
+    return start
+
+
+def agent_modules(factory: str | Callable[..., Any], config: Mapping[str, Any]) -> tuple[str, ...]:
+    """Modules of the factory and of every ``"module:attr"`` string in ``config`` (nested)."""
+    found: list[str] = []
+
+    def visit(value: Any) -> None:
+        if isinstance(value, str):
+            match = _FACTORY.fullmatch(value)
+            if match and match.group(1).split(".")[0] in PACKAGES:
+                found.append(match.group(1))
+        elif isinstance(value, Mapping):
+            for item in value.values():
+                visit(item)
+        elif isinstance(value, list | tuple):
+            for item in value:
+                visit(item)
+
+    visit(factory if isinstance(factory, str) else f"{getattr(factory, '__module__', '')}:f")
+    visit(config)
+    return tuple(sorted(set(found)))
+
+
 @functools.cache
-def code_fingerprint() -> str:
-    """:func:`hash_sources` of :func:`source_roots`, computed once per process."""
-    return hash_sources(source_roots())
+def code_fingerprint(env_id: str, agent_modules: tuple[str, ...] = (),
+                     roots: tuple[Path, ...] | None = None) -> str:
+    """:func:`hash_files` of what a job of ``env_id`` with agent code in ``agent_modules`` can
+    run (:func:`start_modules` and their closure); ``roots`` default to :func:`source_roots`.
+    Cached per arguments: computed once per process."""
+    tree = Tree(source_roots() if roots is None else roots)
+    return hash_files(tree.files(tree.closure(start_modules(tree, env_id, agent_modules))))
+
+
+def job_fingerprint(env_id: str, factory: str | Callable[..., Any],
+                    config: Mapping[str, Any]) -> str:
+    """:func:`code_fingerprint` of a job's env, agent factory and resolved agent config."""
+    return code_fingerprint(env_id, agent_modules(factory, config))
 
 
 def _git(root: Path, *args: str) -> str | None:

@@ -5,9 +5,11 @@ budget, evaluation seeds) run by one version of the code. Its key is a hash of t
 JSON of what the job *resolves* to: the agent's factory keyword arguments (catalog defaults
 merged with the suite's config), the ``gym.make`` keyword arguments of training and of
 evaluation (scenario overrides, the agent's action view, the system's evaluation overrides),
-the seeds, the budget and the code fingerprint (:mod:`benchmarks.fingerprint`). So the same
+the seeds, the budget and the code fingerprint of the files the job can run
+(:mod:`benchmarks.fingerprint`: its system, its agent's modules, the runner). So the same
 command with the same code always maps to the same keys (that is what resume uses), and a
-changed default, view or source file maps to new ones (the store never serves stale results).
+changed default, view or source file of the job maps to new ones (the store never serves stale
+results), while an edit to another system or agent leaves the key as it was.
 
 The job also carries what the parent resolved from the registries (the agent's factory,
 kind and ``gym.make`` keyword arguments, the system's paper metric): workers run a job
@@ -51,12 +53,6 @@ def _json_default(obj: Any) -> Any:
     raise TypeError(f"value {obj!r} of type {type(obj).__name__} is not JSON-serialisable")
 
 
-def _current_fingerprint() -> str:
-    from benchmarks.fingerprint import code_fingerprint
-
-    return code_fingerprint()
-
-
 def canonical_json(obj: Any) -> str:
     """Sorted keys, no whitespace: equal values give equal strings in every process."""
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), default=_json_default)
@@ -74,7 +70,10 @@ class Job:
     train_seed: int
     budget_steps: int
     eval_seeds: tuple[int, ...]
-    code_fingerprint: str = field(default_factory=_current_fingerprint)
+    # "" (new jobs): the fingerprint of this code, computed by fingerprint() from the fields,
+    # so a job copied with another factory (dataclasses.replace) gets its own. Stored jobs
+    # keep theirs (to_dict writes the computed one).
+    code_fingerprint: str = ""
     # Resolved by the parent; in the key only through build_config() and env_kwargs().
     factory: str | Callable[..., Any] = ""
     agent_defaults: Mapping[str, Any] = field(default_factory=dict)
@@ -97,8 +96,19 @@ class Job:
             "train_seed": int(self.train_seed),
             "budget_steps": int(self.budget_steps),
             "eval_seeds": [int(s) for s in self.eval_seeds],
-            "code_fingerprint": self.code_fingerprint,
+            "code_fingerprint": self.fingerprint(),
         }
+
+    def fingerprint(self) -> str:
+        """``code_fingerprint`` if set, else the hash of the files this job can run: its
+        system's, its factory's and config factories' (``inner``) modules and the runner's,
+        with their imports (:func:`benchmarks.fingerprint.job_fingerprint`)."""
+        if self.code_fingerprint:
+            return self.code_fingerprint
+        from benchmarks import fingerprint
+
+        return fingerprint.job_fingerprint(self.env_id, self.factory or self.agent,
+                                           self.build_config())
 
     @property
     def key(self) -> str:
@@ -119,7 +129,7 @@ class Job:
     def build_config(self) -> dict[str, Any]:
         """Factory keyword arguments: the suite's config deep-merged over the spec's defaults
         (a nested ``hyperparams`` adds keys to the catalog's instead of replacing them)."""
-        from agents.hyperparams import deep_merge
+        from agents.registry import deep_merge
 
         return deep_merge(self.agent_defaults, self.agent_config)
 
@@ -134,7 +144,7 @@ class Job:
 
         return {
             "code_version": edge_envs.__version__,
-            "code_fingerprint": self.code_fingerprint,
+            "code_fingerprint": self.fingerprint(),
             "git_commit": git_commit(),
             "resolved_config": self.build_config(),
             "env_kwargs": self.env_kwargs(),
@@ -153,6 +163,7 @@ class Job:
         data["agent_defaults"] = dict(self.agent_defaults)
         data["eval_overrides"] = dict(self.eval_overrides)
         data["eval_seeds"] = [int(s) for s in self.eval_seeds]
+        data["code_fingerprint"] = self.fingerprint()  # workers and stored rows keep this one
         return data
 
     @classmethod

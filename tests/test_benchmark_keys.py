@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import hashlib
 import json
-import shutil
 import sqlite3
-import subprocess
 
 import pytest
 
@@ -33,16 +30,6 @@ def toy(monkeypatch):
 
     with benchmark_toy.installed(monkeypatch):
         yield benchmark_toy
-
-
-@pytest.fixture
-def fresh_fingerprint():
-    """Clear the per-process caches before and after (tests point them at other trees)."""
-    for cached in (fingerprint.code_fingerprint, fingerprint.git_commit):
-        cached.cache_clear()
-    yield
-    for cached in (fingerprint.code_fingerprint, fingerprint.git_commit):
-        cached.cache_clear()
 
 
 def keys(agent="toy-learner", config=None, overrides=None):
@@ -97,73 +84,6 @@ def test_env_kwargs_are_in_the_key(toy, monkeypatch):
     assert set(j.key for j in jobs).isdisjoint(base)
 
 
-def copy_packages(dest):
-    """The three packages, without byte code, under ``dest``: their roots."""
-    roots = []
-    for root in fingerprint.source_roots():
-        shutil.copytree(root, dest / root.name, ignore=shutil.ignore_patterns("__pycache__"))
-        roots.append(dest / root.name)
-    return roots
-
-
-def test_a_changed_source_file_gives_new_keys(toy, monkeypatch, tmp_path, fresh_fingerprint):
-    roots = copy_packages(tmp_path / "a")
-    monkeypatch.setattr(fingerprint, "source_roots", lambda: roots)
-    before = keys(agent="random")
-    assert fingerprint.code_fingerprint() == fingerprint.hash_sources(roots)
-    # Same bytes at another place (another checkout, site-packages): same fingerprint.
-    shutil.copytree(tmp_path / "a", tmp_path / "b")
-    assert fingerprint.hash_sources([tmp_path / "b" / r.name for r in roots]) == (
-        fingerprint.code_fingerprint())
-    # Files outside the packages (docs, reports) do not count; a source edit does.
-    (tmp_path / "a" / "NOTES.md").write_text("docs")
-    fingerprint.code_fingerprint.cache_clear()
-    assert keys(agent="random") == before
-    with open(roots[0] / "registry.py", "a") as fh:
-        fh.write("\n# an edit\n")
-    fingerprint.code_fingerprint.cache_clear()
-    assert set(keys(agent="random")).isdisjoint(before)
-
-
-def test_fingerprint_hand_computed(tmp_path):
-    pkg = tmp_path / "pkg"
-    (pkg / "__pycache__").mkdir(parents=True)
-    (pkg / "a.py").write_bytes(b"x=1\n")
-    (pkg / "__pycache__" / "a.cpython-311.pyc").write_bytes(b"ignored")
-    stream = b"8:pkg/a.py4:x=1\n"
-    assert fingerprint.hash_sources([pkg]) == hashlib.sha256(stream).hexdigest()
-    (pkg / "data").mkdir()
-    (pkg / "data" / "t.npz").write_bytes(b"\x00")  # package data counts
-    stream += b"14:pkg/data/t.npz1:\x00"
-    assert fingerprint.hash_sources([pkg]) == hashlib.sha256(stream).hexdigest()
-
-
-def _git(cwd, *args):
-    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=cwd,
-                   check=True, capture_output=True)
-
-
-def test_git_commit_is_recorded_with_a_dirty_mark(tmp_path, monkeypatch, fresh_fingerprint):
-    pkg = tmp_path / "repo" / "pkg"
-    pkg.mkdir(parents=True)
-    (pkg / "a.py").write_text("x = 1\n")
-    monkeypatch.setattr(fingerprint, "source_roots", lambda: [pkg])
-    assert fingerprint.git_commit() is None  # not a git checkout: no commit, no error
-    _git(pkg.parent, "init", "-q")
-    _git(pkg.parent, "add", "pkg")
-    _git(pkg.parent, "commit", "-q", "-m", "one")
-    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=pkg, capture_output=True,
-                          text=True, check=True).stdout.strip()
-    fingerprint.git_commit.cache_clear()
-    assert fingerprint.git_commit() == head
-    (pkg.parent / "README.md").write_text("outside the packages: still clean")
-    fingerprint.git_commit.cache_clear()
-    assert fingerprint.git_commit() == head
-    (pkg / "a.py").write_text("x = 2\n")
-    fingerprint.git_commit.cache_clear()
-    assert fingerprint.git_commit() == head + "+dirty"
-
-
 # ----------------------------------------------------------------------------- store, board
 def run_cli(capsys, *argv):
     code = main([str(a) for a in argv])
@@ -176,7 +96,7 @@ RUN = ("run", "--env", "BenchToy-v0", "--scenario", "tiny", "--seeds", "0,1",
 
 
 def with_code(monkeypatch, name):
-    monkeypatch.setattr(fingerprint, "code_fingerprint", lambda: name * 64)
+    monkeypatch.setattr(fingerprint, "code_fingerprint", lambda *job_code: name * 64)
 
 
 def test_code_change_reruns_and_the_board_shows_the_newest_version(toy, capsys, monkeypatch,
@@ -276,7 +196,7 @@ def test_schema_1_store_is_migrated_in_place(toy, tmp_path):
         rows = store.rows()
     kept, hidden = newest_versions(rows)
     assert hidden == 1 and [r["job_key"] for r in kept] == [jobs[0].key]
-    assert [s.code_fingerprint for s in summarise(rows)] == [jobs[0].code_fingerprint,
+    assert [s.code_fingerprint for s in summarise(rows)] == [jobs[0].fingerprint(),
                                                              "0.1.0"]
 
     db = sqlite3.connect(old / "results.sqlite")

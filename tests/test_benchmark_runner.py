@@ -86,7 +86,8 @@ def test_evaluation_protocol_matches_hand_computation(toy, tmp_path):
     assert learner["finished_at"] >= learner["started_at"]
     # what the key was made of, stored with the result
     job = next(j for j in toy_jobs() if j.key == learner["job_key"])
-    assert learner["code_fingerprint"] == job.code_fingerprint == fingerprint.code_fingerprint()
+    assert learner["code_fingerprint"] == job.fingerprint() == fingerprint.job_fingerprint(
+        job.env_id, job.factory, job.build_config())
     assert learner["git_commit"] == fingerprint.git_commit()
     assert learner["resolved_config"] == job.build_config() and learner["agent_config"] == {}
     assert learner["env_kwargs"] == learner["eval_env_kwargs"] == {}

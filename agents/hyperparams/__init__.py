@@ -24,31 +24,19 @@ neither yaml, torch nor SB3 until asked.
 from __future__ import annotations
 
 import ast
-import copy
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+# Here since job configs merge with it too: importing it does not make this folder's files
+# part of every job's code fingerprint (benchmarks/fingerprint.py).
+from agents.registry import deep_merge
 
 DIRECTORY = Path(__file__).resolve().parent
 DEFAULT_KEY = "default"
 ENTRY_KEYS = ("hyperparams", "n_envs", "normalize", "action_noise", "wrappers", "tuned")
 NOISE_TYPES = ("normal", "ornstein-uhlenbeck")
 SCHEDULE_PREFIX = "lin_"
-
-
-def deep_merge(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, Any]:
-    """``a`` updated by ``b``, recursing into values that are dicts on both sides.
-
-    Neither argument is modified; a non-dict value of ``b`` (including ``None``/``False``)
-    replaces ``a``'s.
-    """
-    out = copy.deepcopy(dict(a))
-    for key, value in b.items():
-        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
-            out[key] = deep_merge(out[key], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
 
 
 def read(path: str | Path) -> dict[str, Any]:

@@ -1,0 +1,247 @@
+"""Per-job code fingerprints: a job's key changes with the code it can run, and only with it.
+
+Edits are made in a copy of the three packages (``roots``), never in the working tree.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import shutil
+import subprocess
+
+import pytest
+
+from benchmarks import fingerprint, suites
+
+D3QN_FACTORY = "agents.d3qn.agent:D3QNAgent"
+WRAPPER = "benchmarks.reproduce.cluster_jobs:HeldOutCurveAgent"
+
+
+@pytest.fixture
+def fresh():
+    """Clear the per-process caches before and after (tests point them at other trees)."""
+    for cached in (fingerprint.code_fingerprint, fingerprint.git_commit):
+        cached.cache_clear()
+    yield
+    for cached in (fingerprint.code_fingerprint, fingerprint.git_commit):
+        cached.cache_clear()
+
+
+@pytest.fixture
+def roots(tmp_path, fresh):
+    """A copy of the three packages, without byte code: their folders."""
+    out = []
+    for root in fingerprint.source_roots():
+        shutil.copytree(root, tmp_path / root.name, ignore=shutil.ignore_patterns("__pycache__"))
+        out.append(tmp_path / root.name)
+    return tuple(out)
+
+
+def job(env_id="EdgeCluster-v0", agent="d3qn", scenario=None):
+    suite = suites.explicit_suite(env_id, scenario, [agent], (0,), (1000,), 10)
+    return suites.expand(suite)[0][0]
+
+
+def of(j, roots):
+    """The fingerprint of job ``j`` computed on the tree ``roots``."""
+    fingerprint.code_fingerprint.cache_clear()
+    modules = fingerprint.agent_modules(j.factory or j.agent, j.build_config())
+    return fingerprint.code_fingerprint(j.env_id, modules, roots)
+
+
+def edit(roots, relative, data=b"\n# an edit\n"):
+    path = next(r for r in roots if r.name == relative.split("/")[0]).parent / relative
+    assert path.is_file(), relative
+    with open(path, "ab") as fh:
+        fh.write(data)
+
+
+# ----------------------------------------------------------------------------- real tree
+def test_other_systems_and_agents_leave_an_edge_cluster_d3qn_job_unchanged(roots):
+    d3qn, ppo = job(), job("LargeScaleMEC-v0", "sb3-ppo")
+    before, ppo_before = of(d3qn, roots), of(ppo, roots)
+    for relative in ("edge_envs/large_scale_mec/model.py", "agents/hyperparams/ppo.yml",
+                     "agents/baselines/large_scale_mec.py", "agents/sb3.py",
+                     "agents/catalog/sb3.py", "agents/dirs/agent.py",
+                     "benchmarks/leaderboard.py", "benchmarks/suites.py",
+                     "benchmarks/reproduce/cluster.py"):
+        edit(roots, relative)
+    assert of(d3qn, roots) == before
+    # The same edits are the PPO job's code (its system, its agent, its yml): it changes.
+    assert of(ppo, roots) != ppo_before
+
+
+def test_what_an_edge_cluster_d3qn_job_runs_changes_it(roots):
+    d3qn = job()
+    for relative in ("agents/d3qn/network.py",  # its agent
+                     "edge_envs/edge_cluster/render.py",  # its system, whole
+                     "edge_envs/core/seeding.py", "edge_envs/registry.py",  # shared env code
+                     "agents/registry.py"):  # how factories are loaded and configs merged
+        before = of(d3qn, roots)
+        edit(roots, relative)
+        assert of(d3qn, roots) != before, relative
+
+
+def test_a_module_imported_only_inside_a_function_is_part_of_the_job(roots):
+    # benchmarks.runner imports the store only inside run_jobs/load_model.
+    source = (roots[2] / "runner.py").read_text()
+    assert "\nfrom benchmarks.store" not in source and "    from benchmarks.store" in source
+    before = of(job(), roots)
+    edit(roots, "benchmarks/store.py")
+    assert of(job(), roots) != before
+
+
+def test_package_data_the_job_reads_changes_it(roots):
+    d3qn, ppo = job(), job("LargeScaleMEC-v0", "sb3-ppo")
+    before, ppo_before = of(d3qn, roots), of(ppo, roots)
+    edit(roots, "edge_envs/edge_cluster/data/warehouse_seed0.npz", b"\x00")
+    assert of(d3qn, roots) != before and of(ppo, roots) == ppo_before
+    edit(roots, "agents/hyperparams/ppo.yml", b"# a comment\n")
+    assert of(ppo, roots) != ppo_before
+
+
+def test_runner_and_evaluation_code_change_every_job(roots):
+    import edge_envs
+
+    jobs = [job(env_id, "random") for env_id in sorted(edge_envs.DISCOVERED)] + [job()]
+    for relative in ("benchmarks/runner.py", "agents/evaluation.py", "benchmarks/jobs.py",
+                     "agents/base.py"):
+        before = [of(j, roots) for j in jobs]
+        edit(roots, relative)
+        after = [of(j, roots) for j in jobs]
+        assert all(a != b for a, b in zip(after, before, strict=True)), relative
+
+
+def test_wrapped_agents_count_the_wrapper_and_the_inner_agent(roots):
+    d3qn = job()
+    # What the cluster reproduction does: the wrapper as factory, the agent as "inner".
+    wrapped = dataclasses.replace(d3qn, factory=WRAPPER,
+                                  agent_config={"inner": D3QN_FACTORY, "curve_seed": 1000})
+    assert fingerprint.agent_modules(WRAPPER, wrapped.build_config()) == (
+        "agents.d3qn.agent", "benchmarks.reproduce.cluster_jobs")
+    before, wrapped_before = of(d3qn, roots), of(wrapped, roots)
+    assert wrapped_before != before
+    edit(roots, "benchmarks/reproduce/cluster_jobs.py")
+    assert of(d3qn, roots) == before and of(wrapped, roots) != wrapped_before
+    wrapped_before = of(wrapped, roots)
+    edit(roots, "agents/d3qn/replay.py")
+    assert of(wrapped, roots) != wrapped_before
+
+
+def test_job_keys_follow_the_job_fingerprint(roots, monkeypatch):
+    monkeypatch.setattr(fingerprint, "source_roots", lambda: list(roots))
+    d3qn, ppo = job(), job("LargeScaleMEC-v0", "sb3-ppo")
+    assert d3qn.code_fingerprint == ""  # computed, not pinned
+    assert d3qn.fingerprint() == of(d3qn, roots)
+    assert d3qn.key_fields()["code_fingerprint"] == d3qn.to_dict()["code_fingerprint"]
+    keys = d3qn.key, ppo.key
+    edit(roots, "agents/sb3.py")
+    fingerprint.code_fingerprint.cache_clear()
+    assert job().key == keys[0] and job("LargeScaleMEC-v0", "sb3-ppo").key != keys[1]
+    # A copy with another factory gets its own fingerprint (not the one of the original).
+    assert dataclasses.replace(d3qn, factory=WRAPPER).fingerprint() != d3qn.fingerprint()
+    # A stored job keeps the fingerprint it ran with, whatever the code is now.
+    stored = type(d3qn).from_dict(d3qn.to_dict())
+    edit(roots, "agents/d3qn/agent.py")
+    fingerprint.code_fingerprint.cache_clear()
+    assert stored.key == keys[0] and job().key != keys[0]
+
+
+def test_same_bytes_elsewhere_give_the_same_fingerprint(roots, tmp_path):
+    before = of(job(), roots)
+    shutil.copytree(tmp_path, tmp_path.parent / f"{tmp_path.name}-b")
+    assert of(job(), tuple(tmp_path.parent / f"{tmp_path.name}-b" / r.name for r in roots)) == (
+        before)
+    (tmp_path / "NOTES.md").write_text("outside the packages")
+    assert of(job(), roots) == before
+
+
+def test_each_file_is_parsed_once_per_version(roots):
+    jobs = [job(), job("LargeScaleMEC-v0", "sb3-ppo")]
+    [of(j, roots) for j in jobs]
+    parsed = fingerprint._imported_names.cache_info().misses
+    [of(j, roots) for j in jobs]
+    assert fingerprint._imported_names.cache_info().misses == parsed
+    edit(roots, "agents/d3qn/agent.py")  # a new version (size) of one file: parsed again
+    of(jobs[0], roots)
+    assert fingerprint._imported_names.cache_info().misses == parsed + 1
+
+
+# ----------------------------------------------------------------------------- tiny trees
+def write(root, files):
+    for relative, text in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(text if isinstance(text, bytes) else text.encode())
+
+
+def test_closure_follows_every_import_and_nothing_else(tmp_path, monkeypatch):
+    write(tmp_path, {
+        "agents/__init__.py": "",
+        "agents/a/__init__.py": "from .b import x\n",
+        "agents/a/b.py": "import numpy\nx = 1\n",
+        "agents/a/c.py": "def f():\n    from ..d import y\n    return y\n",
+        "agents/a/table.yml": "k: 1\n",
+        "agents/a/sub/__init__.py": "",
+        "agents/a/sub/data.txt": "sub-package data: not a's\n",
+        "agents/a/raw/t.npz": b"\x00",
+        "agents/d.py": "try:\n    pass\nexcept ImportError:\n    import agents.e\ny = 2\n",
+        "agents/e.py": "",
+        "agents/f.py": "",
+        "agents/g.py": "import importlib\nimportlib.import_module('agents.f')\n",
+    })
+    tree = fingerprint.Tree([tmp_path / "agents"])
+    assert tree.closure(["agents.a.c"]) == {"agents", "agents.a", "agents.a.b", "agents.a.c",
+                                           "agents.d", "agents.e"}
+    assert sorted(tree.files(["agents.a"])) == [
+        "agents/a/__init__.py", "agents/a/raw/t.npz", "agents/a/table.yml"]
+    assert tree.closure(["agents.g"]) == {"agents", "agents.g"}  # a string the AST cannot see
+    monkeypatch.setitem(fingerprint.STRING_IMPORTS, "agents.g", ("agents.f",))
+    assert tree.closure(["agents.g"]) == {"agents", "agents.g", "agents.f"}
+    assert tree.package_modules("agents.a") == ["agents.a", "agents.a.b", "agents.a.c",
+                                                "agents.a.sub"]
+
+
+def test_hash_files_hand_computed(tmp_path):
+    write(tmp_path, {"pkg/a.py": "x=1\n", "pkg/data/t.npz": b"\x00"})
+    entries = {"pkg/data/t.npz": tmp_path / "pkg/data/t.npz", "pkg/a.py": tmp_path / "pkg/a.py"}
+    stream = b"8:pkg/a.py4:x=1\n" + b"14:pkg/data/t.npz1:\x00"
+    assert fingerprint.hash_files(entries) == hashlib.sha256(stream).hexdigest()
+
+
+def test_agent_modules_are_project_factories_in_the_config():
+    config = {"inner": "agents.dirs.agent:DIRSAgent", "policy_kwargs": "dict(net_arch=[64])",
+              "nested": {"f": ["benchmarks.reproduce.dirs_jobs:SlotAgent", "torch.nn:ReLU"]},
+              "name": "a:b:c", "lr": 0.1}
+    assert fingerprint.agent_modules("agents.sb3:SB3Agent", config) == (
+        "agents.dirs.agent", "agents.sb3", "benchmarks.reproduce.dirs_jobs")
+    assert fingerprint.agent_modules(fingerprint.hash_files, {}) == ("benchmarks.fingerprint",)
+    assert fingerprint.agent_modules(dataclasses.replace, {}) == ()  # not project code
+
+
+# ----------------------------------------------------------------------------- git commit
+def _git(cwd, *args):
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=cwd,
+                   check=True, capture_output=True)
+
+
+def test_git_commit_is_recorded_with_a_dirty_mark(tmp_path, monkeypatch, fresh):
+    pkg = tmp_path / "repo" / "pkg"
+    pkg.mkdir(parents=True)
+    (pkg / "a.py").write_text("x = 1\n")
+    monkeypatch.setattr(fingerprint, "source_roots", lambda: [pkg])
+    assert fingerprint.git_commit() is None  # not a git checkout: no commit, no error
+    _git(pkg.parent, "init", "-q")
+    _git(pkg.parent, "add", "pkg")
+    _git(pkg.parent, "commit", "-q", "-m", "one")
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=pkg, capture_output=True,
+                          text=True, check=True).stdout.strip()
+    fingerprint.git_commit.cache_clear()
+    assert fingerprint.git_commit() == head
+    (pkg.parent / "README.md").write_text("outside the packages: still clean")
+    fingerprint.git_commit.cache_clear()
+    assert fingerprint.git_commit() == head
+    (pkg / "a.py").write_text("x = 2\n")
+    fingerprint.git_commit.cache_clear()
+    assert fingerprint.git_commit() == head + "+dirty"
