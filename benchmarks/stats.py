@@ -165,7 +165,12 @@ class Summary:
         that plan with the environment's model."""
         from benchmarks.jobs import canonical_json
 
-        name = self.agent + (f" {canonical_json(self.agent_config)}" if self.agent_config else "")
+        config = dict(self.agent_config)
+        if "hyperparams_file" in config:  # a whole file (--hyperparams): a short hash names it
+            from agents.hyperparams import contents_label
+
+            config["hyperparams_file"] = contents_label(config["hyperparams_file"])
+        name = self.agent + (f" {canonical_json(config)}" if config else "")
         return name + ("*" if self.privileged else "") + ("+" if self.plans_with_model else "")
 
 

@@ -8,7 +8,8 @@ Each trial samples a hyper-parameter entry from the algorithm's search space
 seeds of every benchmark run (1000, 1001, ...): tuning never sees an evaluation episode. The
 objective is the system's paper metric in its own direction (``System.metric_goal``).
 
-The sampler is TPE seeded by ``seed``; a median pruner stops a trial whose mean training return
+The sampler is TPE seeded by ``seed`` (random for the first :data:`STARTUP_TRIALS` trials); a
+median pruner stops a trial whose mean training return
 (reported through the ``progress`` callback at ten points of the budget) is below the median
 of earlier trials at the same point. One process, one trial at a time, torch on one thread:
 the same seed and trial count give the same file.
@@ -38,6 +39,10 @@ VALIDATION_EPISODES = 5
 MAX_VALIDATION_EPISODES = DEFAULTS["eval_seed_base"] - VALIDATION_SEED_BASE
 DEFAULT_BUDGET_STEPS = QUICK["learner_budget_steps"]  # the files serve the quick board first
 REPORTS_PER_TRIAL = 10  # intermediate values per trial for the pruner
+# Random trials before TPE models the search space and before the pruner compares: Optuna's
+# default of 10 would make a study of our 8-16 trials (docs/benchmark.md, "Tuning") a random
+# search that is never pruned.
+STARTUP_TRIALS = 4
 
 
 def validation_seeds(episodes: int = VALIDATION_EPISODES) -> tuple[int, ...]:
@@ -164,9 +169,9 @@ def sample_entry(trial, algorithm: str, affects_future: bool) -> dict[str, Any]:
 def agent_config(spec, entry: Mapping[str, Any]) -> dict[str, Any]:
     """Factory keyword arguments training what ``entry`` says.
 
-    The entry is deep-merged over the catalog's config (whose replay-buffer size stays where
-    the entry has none), and an empty hyper-parameter table replaces the shipped file, so a
-    trial never depends on what an earlier tuning wrote there.
+    The entry is deep-merged over the catalog's config (empty for the SB3 agents), and an
+    empty hyper-parameter table replaces the shipped file, so a trial never depends on what an
+    earlier tuning wrote there.
     """
     from agents.hyperparams import deep_merge
 
@@ -287,13 +292,14 @@ def tune(
         best = ""
         if any(t.state.name == "COMPLETE" for t in study.trials):
             best = f" (best {study.best_value:.6g}, trial {study.best_trial.number})"
-        log(f"trial {trial.number + 1}/{trials}: {state}{value}{best}")
+        seconds = (trial.datetime_complete - trial.datetime_start).total_seconds()
+        log(f"trial {trial.number + 1}/{trials}: {state}{value}{best}, {seconds:.0f} s")
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(
         direction="maximize" if maximize else "minimize",
-        sampler=optuna.samplers.TPESampler(seed=int(seed)),
-        pruner=optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=3),
+        sampler=optuna.samplers.TPESampler(seed=int(seed), n_startup_trials=STARTUP_TRIALS),
+        pruner=optuna.pruners.MedianPruner(n_startup_trials=STARTUP_TRIALS, n_warmup_steps=3),
     )
     study.optimize(objective, n_trials=int(trials), n_jobs=1, callbacks=[report])
     if not any(t.state.name == "COMPLETE" for t in study.trials):

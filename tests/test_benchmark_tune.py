@@ -35,16 +35,21 @@ def test_validation_seeds_are_disjoint_from_training_and_evaluation_seeds():
 
 
 def test_same_seed_and_trials_give_the_same_file(toy, tmp_path):
-    first, second = tmp_path / "a.yml", tmp_path / "b.yml"
-    kwargs = dict(scenario="tiny", budget_steps=64, seed=3, episodes=2, date="2026-01-01")
-    for path in (first, second):
-        entry = tune.tune(benchmark_toy.ENV_ID, "sb3-ppo", 2, **kwargs)
+    # Past the random start-up trials, so TPE's choices and the pruner are part of the check.
+    trials = tune.STARTUP_TRIALS + 2
+    kwargs = dict(scenario="tiny", budget_steps=64, episodes=2, date="2026-01-01")
+    texts = []
+    for seed in (3, 3, 4):
+        path = tmp_path / f"{len(texts)}.yml"
+        entry = tune.tune(benchmark_toy.ENV_ID, "sb3-ppo", trials, seed=seed, **kwargs)
         tune.merge_entry(path, benchmark_toy.ENV_ID, "tiny", entry)
-    assert first.read_text() == second.read_text()
-    hyperparam_files.read(first)  # the format the SB3 adapter reads
-    tuned = yaml.safe_load(first.read_text())[benchmark_toy.ENV_ID]["scenarios"]["tiny"]
+        texts.append(path.read_text())
+    assert texts[0] == texts[1]
+    assert texts[2] != texts[0]  # another seed searches elsewhere: the check can fail
+    hyperparam_files.read(tmp_path / "0.yml")  # the format the SB3 adapter reads
+    tuned = yaml.safe_load(texts[0])[benchmark_toy.ENV_ID]["scenarios"]["tiny"]
     assert tuned["tuned"]["validation_seeds"] == [500, 501]
-    assert tuned["tuned"]["trials"] == 2 and tuned["tuned"]["seed"] == 3
+    assert tuned["tuned"]["trials"] == trials and tuned["tuned"]["seed"] == 3
     assert tuned["hyperparams"]["policy_kwargs"].startswith("dict(net_arch=")
 
 
@@ -84,7 +89,7 @@ def test_gamma_zero_is_searched_only_where_actions_do_not_affect_the_future():
     assert 0.0 not in gammas(True)
 
 
-def test_a_trial_builds_the_catalog_config_with_the_entry_over_it():
+def test_a_trial_builds_the_agent_from_the_entry_alone():
     import gymnasium as gym
 
     from agents.registry import resolve_agent
@@ -94,9 +99,8 @@ def test_a_trial_builds_the_catalog_config_with_the_entry_over_it():
     entry = {"hyperparams": {"gamma": 0.0, "policy_kwargs": "dict(net_arch=[8])"},
              "action_noise": {"type": "normal", "sigma": 0.1}}
     agent = spec.load_factory()(env, **tune.agent_config(spec, entry))
-    # The catalog's buffer size under the entry; the shipped file (gamma, noise) left out.
-    assert agent.hyperparams == {"buffer_size": 100_000, "gamma": 0.0,
-                                 "policy_kwargs": "dict(net_arch=[8])"}
+    # The shipped file (its buffer size, gamma, noise) is left out.
+    assert agent.hyperparams == {"gamma": 0.0, "policy_kwargs": "dict(net_arch=[8])"}
     assert agent.action_noise == {"type": "normal", "sigma": 0.1}
 
 

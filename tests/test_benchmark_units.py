@@ -88,7 +88,7 @@ def test_quick_preset_is_built_from_the_registries(toy, monkeypatch):
     entry = suite.entries[0]
     assert entry.scenario == "tiny"  # the system's quick_scenario
     assert dict(entry.env_overrides) == {"episode_slots": 3}  # System.quick_overrides
-    assert entry.train_seeds == (0, 1)
+    assert entry.train_seeds == suites.QUICK["train_seeds"]
     assert entry.eval_seeds == (1000, 1001, 1002, 1003, 1004)
     names = [a.name for a in entry.agents]
     # random, the baseline/reference kinds (not the "paper" learner), then sb3-ppo

@@ -114,21 +114,22 @@ def _lsm(**kwargs):
     return gym.make("LargeScaleMEC-v0", scenario="dirs-2x30", **kwargs)
 
 
-def test_config_deep_merges_over_catalog_and_file():
+def test_config_deep_merges_over_the_file_and_the_catalog_holds_none():
     spec = resolve_agent("sb3-td3")
+    assert spec.config == {}  # hyper-parameters live in the files only
     env = _lsm(action_mode="scores")
     agent = spec.build(env, hyperparams={"learning_starts": 10})
-    # The 100k buffer (catalog and file) and the file's gamma stay; the user's key is added.
+    # The file's 100k buffer and gamma stay; the user's key is added.
     assert agent.hyperparams == {"buffer_size": 100_000, "gamma": 0.0, "learning_starts": 10}
     job = Job(env_id="LargeScaleMEC-v0", scenario="dirs-2x30", env_overrides={},
               agent="sb3-td3", agent_config={"hyperparams": {"learning_starts": 10}},
               train_seed=0, budget_steps=10, eval_seeds=(1000,), code_fingerprint="x",
               agent_defaults=spec.config)
-    assert job.build_config() == {"hyperparams": {"buffer_size": 100_000, "learning_starts": 10}}
+    assert job.build_config() == {"hyperparams": {"learning_starts": 10}}
     # A whole file (as `--hyperparams FILE` passes it) replaces the shipped one.
     table = {"LargeScaleMEC-v0": {"hyperparams": {"gamma": 0.3}}}
     agent = spec.build(env, hyperparams_file=table)
-    assert agent.hyperparams == {"buffer_size": 100_000, "gamma": 0.3}
+    assert agent.hyperparams == {"gamma": 0.3}
     assert agent.action_noise is None
 
 
@@ -184,3 +185,25 @@ def test_run_hyperparams_flag_passes_the_file_contents(tmp_path):
     args = cli.build_parser().parse_args(["run", "--preset", "quick", "--hyperparams", str(path)])
     with pytest.raises(ValueError, match="--hyperparams"):
         cli._suite_from_args(args)
+
+
+def test_leaderboard_names_a_whole_file_by_a_short_hash_of_its_contents():
+    import re
+
+    from benchmarks import stats
+    from benchmarks.leaderboard import to_text
+    from tests.test_benchmark_units import _row
+
+    table = {"E-v0": {"hyperparams": {"gamma": 0.5, "n_steps": 64}, "tuned": None}}
+    reordered = {"E-v0": {"tuned": None, "hyperparams": {"n_steps": 64, "gamma": 0.5}}}
+    edited = {"E-v0": {"hyperparams": {"gamma": 0.6, "n_steps": 64}, "tuned": None}}
+    rows = [_row(name, [1.0], agent_config={"hyperparams_file": t, "n_envs": 2})
+            for name, t in (("a", table), ("b", reordered), ("c", edited))]
+    names = {s.agent: s.display_name for s in stats.summarise(rows)}
+    assert re.fullmatch(r'a \{"hyperparams_file":"file sha256:[0-9a-f]{8}","n_envs":2\}',
+                        names["a"])
+    label = names["a"].removeprefix("a ")
+    assert names["b"] == f"b {label}"  # the contents, not their key order, name the file
+    assert names["c"] != f"c {label}"
+    text = to_text(stats.summarise(rows))
+    assert "n_steps" not in text and label in text

@@ -6,16 +6,12 @@ Discrete, MultiDiscrete); DQN needs ``"discrete"`` (e.g. EdgeCluster's one-core-
 SAC, TD3 and DDPG need ``"box"`` (e.g. LargeScaleMEC's continuous offloading-score view).
 
 Hyper-parameters come from ``agents/hyperparams/<algo>.yml`` per env id and scenario (the
-factory reads them, :func:`agents.sb3.resolve_config`); a config given here or on the command
-line deep-merges over them.
+factory reads them, :func:`agents.sb3.resolve_config`); a config given on the command line
+deep-merges over them. The catalog holds no hyper-parameters: a config here would sit above the
+file's entry and hide it.
 """
 
 from agents.registry import AgentSpec
-
-# SB3's off-policy default buffer (1e6 transitions) is larger than any of our budgets; a smaller
-# one keeps memory in check for observations of thousands of values. The shipped files say the
-# same; kept here too because a config sits above the file entry and `edge-bench tune` reads it.
-_OFF_POLICY = {"hyperparams": {"buffer_size": 100_000}}
 
 AGENTS = [
     AgentSpec(
@@ -35,7 +31,6 @@ AGENTS = [
         name="sb3-dqn",
         factory="agents.sb3:dqn",
         kind="sb3",
-        config=_OFF_POLICY,
         action_space="discrete",
         description="Stable-Baselines3 DQN on the system's Discrete action view",
     ),
@@ -43,7 +38,6 @@ AGENTS = [
         name="sb3-sac",
         factory="agents.sb3:sac",
         kind="sb3",
-        config=_OFF_POLICY,
         action_space="box",
         description="Stable-Baselines3 SAC on the system's continuous (Box) action view",
     ),
@@ -51,7 +45,6 @@ AGENTS = [
         name="sb3-td3",
         factory="agents.sb3:td3",
         kind="sb3",
-        config=_OFF_POLICY,
         action_space="box",
         description="Stable-Baselines3 TD3 on the system's continuous (Box) action view",
     ),
@@ -59,7 +52,6 @@ AGENTS = [
         name="sb3-ddpg",
         factory="agents.sb3:ddpg",
         kind="sb3",
-        config=_OFF_POLICY,
         action_space="box",
         description="Stable-Baselines3 DDPG on the system's continuous (Box) action view",
     ),

@@ -39,6 +39,17 @@ NOISE_TYPES = ("normal", "ornstein-uhlenbeck")
 SCHEDULE_PREFIX = "lin_"
 
 
+def contents_label(table: Mapping[str, Any]) -> str:
+    """Short name of a whole file's parsed contents (as ``--hyperparams FILE`` stores them in the
+    agent config) for tables: ``"file sha256:1a2b3c4d"``, the first 8 hex digits of the SHA-256
+    of their canonical JSON. The job key keeps the contents themselves."""
+    import hashlib
+    import json
+
+    text = json.dumps(table, sort_keys=True, separators=(",", ":"), default=str)
+    return f"file sha256:{hashlib.sha256(text.encode()).hexdigest()[:8]}"
+
+
 def read(path: str | Path) -> dict[str, Any]:
     """The parsed file (``{}`` when empty); ``ValueError`` naming the file for a bad one."""
     import yaml
