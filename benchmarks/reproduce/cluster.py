@@ -54,6 +54,7 @@ no episode of the runner's score is played during training.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -160,15 +161,23 @@ def learners(s: Settings, paper: Sequence[str] = DRL, sb3: bool = False) -> tupl
     return tuple(paper) + ours + (SB3 if sb3 and s.sb3 else ())
 
 
-def learner(name: str, seed: int, s: Settings) -> Any:
-    """The :class:`AgentChoice` of a learning agent: wrapped to record its test curve."""
+@functools.cache
+def _factory_and_kind(name: str) -> tuple[str, str]:
+    # Cached: resolving reads the installed plugins' entry points, ~0.1 s a call.
     from agents.registry import resolve_agent
-    from benchmarks.suites import AgentChoice
 
     spec = resolve_agent(name, ENV_ID)
-    config: dict[str, Any] = {"inner": spec.factory, "curve_seed": curve_seed(),
+    return spec.factory, spec.kind
+
+
+def learner(name: str, seed: int, s: Settings) -> Any:
+    """The :class:`AgentChoice` of a learning agent: wrapped to record its test curve."""
+    from benchmarks.suites import AgentChoice
+
+    factory, kind = _factory_and_kind(name)
+    config: dict[str, Any] = {"inner": factory, "curve_seed": curve_seed(),
                               "curve_steps": s.curve_steps}
-    if spec.kind == "sb3":
+    if kind == "sb3":
         # One test-curve point every ~200 training steps, as for the D3QN agents.
         config["curve_points"] = max(1, s.budget // 200)
     else:
