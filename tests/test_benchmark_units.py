@@ -96,7 +96,7 @@ def test_quick_preset_is_built_from_the_registries(toy, monkeypatch):
     assert [a.budget_steps for a in entry.agents] == [0, 0, 0, 0, suites.QUICK[
         "learner_budget_steps"]]
     jobs, warnings = suites.expand(suite)
-    assert len(jobs) == 4 * 2  # sb3-ppo is not registered here: skipped with a warning
+    assert len(jobs) == 4 * 3  # 3 training seeds; sb3-ppo is not registered here: skipped
     assert warnings == [
         "warning: agent 'sb3-ppo' is not registered (yet); skipped on BenchToy-v0/tiny"
     ]
