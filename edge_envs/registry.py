@@ -47,6 +47,10 @@ class System:
         action_views: action-space kind (``"discrete"``, ``"multi_discrete"``, ``"box"``) ->
             ``gym.make`` kwargs that give that view; ``{}`` for the native one. Agents that
             need one kind of action space (SB3 DQN: ``"discrete"``) run on the view named here.
+        fixed_rule_agent: catalog name of the best rule that ignores the observation (a fixed
+            decision, e.g. IoTD ``i`` to MEC ``i mod M``), or ``None``. The quick scenario must
+            put it at most 0.90 on the normalised score, so that a learner can be told apart
+            from a fixed rule there (``tests/test_quick_scenarios.py``).
         actions_affect_future: whether an action changes later observations or rewards (queues,
             clusters, pending tasks). ``False`` means each step is an independent contextual
             bandit (LargeScaleMEC): the right discount is ``gamma = 0``, and the shipped SB3
@@ -70,6 +74,7 @@ class System:
     eval_overrides: Mapping[str, Any] = field(default_factory=dict)
     scale_10x: Mapping[str, Any] = field(default_factory=dict)
     action_views: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    fixed_rule_agent: str | None = None
     actions_affect_future: bool = True
 
     def scenario(self, name: str | None):
@@ -124,6 +129,8 @@ def check_system(system: System) -> None:
     for agent, budget in system.quick_agents.items():
         if not isinstance(budget, int) or isinstance(budget, bool) or budget < 1:
             fail("quick_agents", f"budget of {agent!r} must be a positive int, got {budget!r}")
+    if system.fixed_rule_agent is not None and not isinstance(system.fixed_rule_agent, str):
+        fail("fixed_rule_agent", f"must be an agent name or None, got {system.fixed_rule_agent!r}")
     if not isinstance(system.actions_affect_future, bool):
         fail("actions_affect_future", f"must be a bool, got {system.actions_affect_future!r}")
     unknown = sorted(set(system.action_views) - set(ACTION_SPACE_KINDS))

@@ -2,7 +2,8 @@
 
 What each agent reads:
 
-* ``local``: nothing.
+* ``local``, ``fixed-split``: nothing (the decision depends on the scenario's ``N``, ``M`` and
+  MEC capacities only).
 * ``random-mec``, ``pso``, ``de``: the observation only, decoded back to the slot's channel
   gains and tasks with ``decode_observation`` (exact up to ``float32`` rounding, about 2e-6
   relative on the gains), so they are not privileged.
@@ -100,6 +101,49 @@ class LocalAgent(_MECAgent):
     def act(self, observation):
         state = self._decoded(observation)
         return self._action(solvers.local_decision(state), state)
+
+
+def fixed_split_decision(f_max_hz, n_iotd: int, offload_share: float = 1.0) -> np.ndarray:
+    """The first ``round(offload_share N)`` IoTDs offload, split over the MECs in proportion
+    to their capacities ``F_max,j`` (largest remainder), IoTD ``i`` to MEC ``i mod M`` when the
+    capacities are equal; the others run locally.
+
+    IoTDs are exchangeable (positions, fading and tasks are drawn i.i.d. per IoTD), so which
+    IoTDs go where does not matter on average, only how many.
+    """
+    f = np.asarray(f_max_hz, dtype=np.float64)
+    n_off = int(round(offload_share * n_iotd))
+    quota = n_off * f / f.sum()
+    counts = np.floor(quota).astype(np.int64)
+    counts[np.argsort(counts - quota, kind="stable")[: n_off - counts.sum()]] += 1
+    # Deal the MECs out round-robin while each has quota left: i mod M for equal capacities.
+    order = np.concatenate([np.flatnonzero(counts > k) for k in range(counts.max(initial=0))])
+    decision = np.zeros(n_iotd, dtype=np.int64)
+    decision[:n_off] = order.astype(np.int64) + 1
+    return decision
+
+
+class FixedSplitAgent(_MECAgent):
+    """A fixed offloading decision that ignores the observation (``fixed_split_decision``):
+    the yardstick a learner must beat on the quick board (``System.fixed_rule_agent``).
+
+    Config: ``offload_share`` (1.0): the share of IoTDs that offload.
+    """
+
+    name = "fixed-split"
+
+    def __init__(self, env: gym.Env, seed: int = 0, offload_share: float = 1.0,
+                 **config: Any) -> None:
+        super().__init__(env, seed=seed, offload_share=offload_share, **config)
+        if not 0.0 <= float(offload_share) <= 1.0:
+            raise ValueError(f"offload_share must be in [0, 1], got {offload_share!r}")
+        self.decision = fixed_split_decision(self.params.f_max_per_mec, self.params.n_iotd,
+                                             float(offload_share))
+
+    def act(self, observation):
+        # Decoded only so that the scores view with allocation="agent" can carry the exact
+        # allocation; the decision itself never looks at it.
+        return self._action(self.decision, self._decoded(observation))
 
 
 class RandomMECAgent(_MECAgent):

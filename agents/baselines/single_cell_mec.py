@@ -4,6 +4,7 @@
 What each agent reads:
 
 * ``sc-local``: nothing (every user computes locally).
+* ``sc-fixed-assign``: nothing (user ``i`` always goes to server ``i mod k + 1``).
 * ``least-loaded``, ``greedy-delay``: the observation only, decoded with
   ``decode_observation`` (loads, server speeds, tasks, local speeds, uplink-rate estimates;
   exact up to ``float32`` rounding), so they are not privileged.
@@ -48,6 +49,29 @@ class SCLocalAgent(_SingleCellAgent):
     def act(self, observation):
         self.check_observation(observation)
         return solvers.local_decision(self.params.n_users)
+
+
+class FixedAssignAgent(_SingleCellAgent):
+    """User ``i`` always sends its task to server ``i mod k + 1``, whatever it observes: the
+    yardstick a learner must beat on the quick board (``System.fixed_rule_agent``).
+
+    Config: ``servers_used`` (``k``, ``None`` = all ``M`` servers; 1 sends everything to the
+    base station's server, which needs no fibre hop).
+    """
+
+    name = "sc-fixed-assign"
+
+    def __init__(self, env: gym.Env, servers_used: int | None = None, **config: Any) -> None:
+        super().__init__(env, servers_used=servers_used, **config)
+        m = self.params.n_servers
+        k = m if servers_used is None else int(servers_used)
+        if not 1 <= k <= m:
+            raise ValueError(f"servers_used must be in [1, {m}] or None, got {servers_used!r}")
+        self.decision = np.arange(self.params.n_users, dtype=np.int64) % k + 1
+
+    def act(self, observation):
+        self.check_observation(observation)
+        return self.decision.copy()
 
 
 class LeastLoadedAgent(_SingleCellAgent):

@@ -14,6 +14,14 @@ AGENTS = [
         description="every IoTD computes locally (paper's Local)",
     ),
     AgentSpec(
+        name="fixed-split",
+        factory=f"{_MODULE}:FixedSplitAgent",
+        kind="baseline",
+        envs=_ENVS,
+        description="fixed decision ignoring the observation: IoTDs split over the MECs in "
+        "proportion to capacity, i mod M (ours; the quick board's fixed rule)",
+    ),
+    AgentSpec(
         name="random-mec",
         factory=f"{_MODULE}:RandomMECAgent",
         kind="baseline",

@@ -18,6 +18,14 @@ AGENTS = [
         description="every user computes its task locally",
     ),
     AgentSpec(
+        name="sc-fixed-assign",
+        factory=f"{_MODULE}:FixedAssignAgent",
+        kind="baseline",
+        envs=_ENVS,
+        description="user i always to server i mod M, ignoring the observation (ours; the "
+        "quick board's fixed rule)",
+    ),
+    AgentSpec(
         name="least-loaded",
         factory=f"{_MODULE}:LeastLoadedAgent",
         kind="baseline",

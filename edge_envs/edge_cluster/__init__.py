@@ -38,6 +38,9 @@ SYSTEM = System(
     # 10x the paper's 80/4 network for the performance figures (benchmarks/perf.py).
     scale_10x={"n_nodes": 800, "n_servers": 40},
     action_views={"multi_discrete": {}, "discrete": {"action_mode": "single"}},
+    # A METIS clustering of the layout, kept whatever the vehicle does: beat every constant
+    # action on validation seeds (docs/envs/edge-cluster.md, "Quick board").
+    fixed_rule_agent="sc-metis",
     # Actions move the cluster cores from where they were: the clustering persists.
     actions_affect_future=True,
 )

@@ -48,6 +48,7 @@ SYSTEM = System(
     # 10x the paper's large scenario for the performance figures (benchmarks/perf.py).
     scale_10x={"n_iotd": 2000, "n_mec": 100},
     action_views={"multi_discrete": {}, "box": {"action_mode": "scores"}},
+    fixed_rule_agent="fixed-split",
     # Each slot's tasks are drawn afresh and servers keep no queue: a contextual bandit.
     actions_affect_future=False,
 )

@@ -51,6 +51,8 @@ SYSTEM = System(
     # 10x the devices; the uplink scales with them (docs/envs/offload-sap.md).
     scale_10x={"n_devices": 100, "uplink_channels": 10},
     action_views={"discrete": {}},
+    # Always local: the best constant action on validation seeds (docs/envs/offload-sap.md).
+    fixed_rule_agent="sap-local",
     # A booked task occupies its target and delays the tasks decided after it.
     actions_affect_future=True,
 )

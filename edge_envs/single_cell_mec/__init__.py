@@ -49,6 +49,7 @@ SYSTEM = System(
     # 10x the paper's users for the performance figures (benchmarks/perf.py).
     scale_10x={"n_users": 100},
     action_views={"multi_discrete": {}},
+    fixed_rule_agent="sc-fixed-assign",
     # Server queues carry work over to the next slots.
     actions_affect_future=True,
 )
