@@ -48,7 +48,7 @@ def test_pettingzoo_checkers(kwargs):
 def test_system_record():
     assert SYSTEM.env_id == ENV_ID and SYSTEM.default_scenario == "dirs-10x200"
     assert SYSTEM.paper_metric == "objective" and SYSTEM.metric_goal == "min"
-    assert SYSTEM.reference_agent == "exact" and SYSTEM.quick_scenario == "dirs-2x30"
+    assert SYSTEM.reference_agent == "exact" and SYSTEM.quick_scenario == "dirs-2x30-hetero"
     assert SYSTEM.pz_module == "edge_envs.large_scale_mec.large_scale_mec_v0"
 
 
