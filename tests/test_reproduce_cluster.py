@@ -78,7 +78,7 @@ def test_parts_expand_to_jobs_on_fixed_layouts_with_the_right_seeds_and_config()
     assert variant[0].agent_config["inner"] == "agents.d3qn.agent:LLD3QNAgent"
     assert variant[0].env_kwargs()["observe_balance"] is True
     assert not _by(fig11, "sb3-dqn")  # sb3=False
-    assert not _by(rc.fig11_jobs(replace(SETTINGS, variants=False)), "d3qn-afterstate")
+    assert not _by(rc.fig11_jobs(replace(SETTINGS, variants=("fig9",))), "d3qn-afterstate")
     sb3 = _by(rc.fig11_jobs(replace(SETTINGS, sb3=True, budget=1000)), "sb3-ppo")
     assert {j.budget_steps for j in sb3} == {1000} and sb3[0].agent_config["curve_points"] == 5
     assert "seed" not in sb3[0].agent_config
@@ -95,7 +95,7 @@ def test_sweep_settings_the_paper_repeats_share_their_cell_and_jobs():
         assert SCENARIOS[setting] == same, setting
     assert rc.sweep_jobs("fig12")(SETTINGS) == []  # not in SETTINGS.sweeps
     s = replace(SETTINGS, sweeps=("fig12", "fig13", "fig14"), fractions=(0.25,), rounds=1,
-                seeds=1)
+                seeds=1, variants=("fig11", "fig12", "fig13", "fig14"))
     fig12, fig13, fig14 = (rc.sweep_jobs(k)(s) for k in ("fig12", "fig13", "fig14"))
     assert {j.scenario for j in fig12} == {"servers-2", "servers-3", rc.WAREHOUSE}
     # servers-4 and nodes-80 are Fig. 11's 25 % cell; snst-3 is nodes-20.
@@ -106,6 +106,8 @@ def test_sweep_settings_the_paper_repeats_share_their_cell_and_jobs():
         j.key for j in fig13 if j.scenario == "nodes-20"}
     per_setting = len(rc.STATIC) + len(rc.DRL) + len(rc.VARIANTS)
     assert len(fig12) == 3 * per_setting
+    no_variants = rc.sweep_jobs("fig12")(replace(s, variants=("fig11",)))
+    assert len(no_variants) == 3 * (len(rc.STATIC) + len(rc.DRL))
     assert rc.sweep_label("fig13")({"scenario": rc.WAREHOUSE}) == "nodes-80"
     assert rc.sweep_label("fig14")({"scenario": "nodes-20"}) == "snst-3"
     assert rc.sweep_label("fig14")({"scenario": "snst-2"}) == "snst-2"

@@ -124,14 +124,15 @@ class Settings:
     fig9: tuple[str, ...]  # scenarios of Fig. 9
     sweeps: tuple[str, ...]  # which of fig12, fig13, fig14 run
     sb3: bool  # SB3 DQN and PPO in Fig. 11
-    variants: bool  # our *-afterstate variants beside the paper's agents
+    variants: tuple[str, ...]  # the parts that run our *-afterstate variants too
     curve_steps: int = 50  # steps of the held-out episode per test-curve point
 
 
 FULL = Settings(budget=30_000, rounds=3, seeds=6, rotate=True, episodes=5,
-                fractions=FRACTIONS, fig9=FIG9, sweeps=tuple(SWEEPS), sb3=True, variants=True)
+                fractions=FRACTIONS, fig9=FIG9, sweeps=tuple(SWEEPS), sb3=True,
+                variants=("fig9", "fig11", *SWEEPS))
 FAST = Settings(budget=2000, rounds=1, seeds=1, rotate=True, episodes=2, fractions=(0.25,),
-                fig9=("random-direction-20x3",), sweeps=(), sb3=True, variants=True)
+                fig9=("random-direction-20x3",), sweeps=(), sb3=True, variants=("fig9", "fig11"))
 
 
 # --------------------------------------------------------------------------- jobs
@@ -155,9 +156,11 @@ def runs(s: Settings) -> list[tuple[int, int]]:
     return [(r, k) for r in range(s.rounds) for k in range(s.seeds)]
 
 
-def learners(s: Settings, paper: Sequence[str] = DRL, sb3: bool = False) -> tuple[str, ...]:
-    """The learners of a cell: the paper's, our variants (``s.variants``) and SB3."""
-    ours = tuple(f"{a}-afterstate" for a in paper) if s.variants else ()
+def learners(s: Settings, part: str, paper: Sequence[str] = DRL,
+             sb3: bool = False) -> tuple[str, ...]:
+    """The learners of a cell of ``part``: the paper's, our variants (if ``part`` is in
+    ``s.variants``) and SB3."""
+    ours = tuple(f"{a}-afterstate" for a in paper) if part in s.variants else ()
     return tuple(paper) + ours + (SB3 if sb3 and s.sb3 else ())
 
 
@@ -214,7 +217,7 @@ def to_jobs(name: str, entries: Sequence) -> list:
 def fig9_jobs(s: Settings) -> list:
     paper = tuple(a for a in FIG9_LEARNERS if a in DRL)
     return to_jobs("fig9", [e for sc in s.fig9 for e in cell_entries(
-        sc, FIG9_STATIC, learners(s, paper), s)])
+        sc, FIG9_STATIC, learners(s, "fig9", paper), s)])
 
 
 def fraction_overrides(fraction: float | None) -> dict | None:
@@ -224,7 +227,7 @@ def fraction_overrides(fraction: float | None) -> dict | None:
 def fig11_jobs(s: Settings) -> list:
     entries = cell_entries(WAREHOUSE, STATIC, (), s)
     entries += [e for f in s.fractions for e in cell_entries(
-        WAREHOUSE, (), learners(s, sb3=True), s, fraction_overrides(f))]
+        WAREHOUSE, (), learners(s, "fig11", sb3=True), s, fraction_overrides(f))]
     return to_jobs("fig11", entries)
 
 
@@ -235,7 +238,7 @@ def sweep_jobs(key: str) -> Callable[[Settings], list]:
         entries = []
         for setting in SWEEPS[key]:
             scenario, fraction = SAME_AS.get(setting, (setting, None))
-            entries += cell_entries(scenario, STATIC, learners(s), s,
+            entries += cell_entries(scenario, STATIC, learners(s, key), s,
                                     fraction_overrides(fraction))
         return to_jobs(key, entries)
 
