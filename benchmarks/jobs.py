@@ -74,6 +74,9 @@ class Job:
     # so a job copied with another factory (dataclasses.replace) gets its own. Stored jobs
     # keep theirs (to_dict writes the computed one).
     code_fingerprint: str = ""
+    # Not in the key: the fingerprint of the env side alone (its system and the runner), which
+    # the leaderboard compares agents on. "" (new jobs): computed; stored jobs keep theirs.
+    env_fingerprint: str = ""
     # Resolved by the parent; in the key only through build_config() and env_kwargs().
     factory: str | Callable[..., Any] = ""
     agent_defaults: Mapping[str, Any] = field(default_factory=dict)
@@ -109,6 +112,16 @@ class Job:
 
         return fingerprint.job_fingerprint(self.env_id, self.factory or self.agent,
                                            self.build_config())
+
+    def environment_fingerprint(self) -> str:
+        """``env_fingerprint`` if set, else the hash of the files any agent's job on this
+        env runs (:func:`benchmarks.fingerprint.code_fingerprint` without agent modules):
+        agents whose jobs share it faced the same episodes and scoring."""
+        if self.env_fingerprint:
+            return self.env_fingerprint
+        from benchmarks import fingerprint
+
+        return fingerprint.code_fingerprint(self.env_id)
 
     @property
     def key(self) -> str:
@@ -163,7 +176,8 @@ class Job:
         data["agent_defaults"] = dict(self.agent_defaults)
         data["eval_overrides"] = dict(self.eval_overrides)
         data["eval_seeds"] = [int(s) for s in self.eval_seeds]
-        data["code_fingerprint"] = self.fingerprint()  # workers and stored rows keep this one
+        data["code_fingerprint"] = self.fingerprint()  # workers and stored rows keep these
+        data["env_fingerprint"] = self.environment_fingerprint()
         return data
 
     @classmethod

@@ -28,8 +28,9 @@ HIDDEN = ("{n} stored job(s) of older code versions not shown "
           "(`edge-bench leaderboard --all-versions` shows every version)")
 
 CSV_FIELDS = (
-    "env_id", "scenario", "env_overrides", "code_version", "code_fingerprint", "git_commit",
-    "agent", "agent_kind", "agent_config", "resolved_config", "env_kwargs", "eval_env_kwargs",
+    "env_id", "scenario", "env_overrides", "code_version", "code_fingerprint", "env_fingerprint",
+    "git_commit", "agent", "agent_kind", "agent_config", "resolved_config", "env_kwargs",
+    "eval_env_kwargs",
     "privileged", "plans_with_model", "learns", "budget_steps", "train_seeds", "n_episodes",
     "paper_metric", "metric_goal", "metric_mean", "metric_ci_low", "metric_ci_high", "metric_iqm",
     "metric_iqm_ci_low", "metric_iqm_ci_high", "return_mean", "return_ci_low", "return_ci_high",
@@ -56,8 +57,9 @@ def _cells(summaries: Sequence[Summary]) -> list[list[Summary]]:
 
 
 def version_label(s: Summary) -> str:
-    """Short fingerprint, and the git commit when known: ``9cabc3c06a40 (git 51228a1+dirty)``."""
-    label = s.code_fingerprint[:SHORT]
+    """Short env fingerprint (what the agents of a table share; the code fingerprint for rows
+    stored before it), and the git commit when known: ``9cabc3c06a40 (git 51228a1+dirty)``."""
+    label = (s.env_fingerprint or s.code_fingerprint)[:SHORT]
     if s.git_commit:
         sha, plus, dirty = s.git_commit.partition("+")
         label += f" (git {sha[:7]}{plus}{dirty})"
@@ -161,6 +163,7 @@ def csv_rows(summaries: Sequence[Summary]) -> list[dict[str, object]]:
                 "env_overrides": canonical_json(s.env_overrides),
                 "code_version": s.code_version,
                 "code_fingerprint": s.code_fingerprint,
+                "env_fingerprint": s.env_fingerprint,
                 "git_commit": s.git_commit or "",
                 "agent": s.agent,
                 "agent_kind": s.agent_kind,

@@ -19,7 +19,9 @@ cell, learner or not (``metric_goal`` decides what "best" means); ``normalised_a
 reads ``"<agent> (best of run)"`` so the table title says which. The ratio is direction-free:
 with ``metric_goal="min"`` both differences are negative. 0 = random, 1 = reference (or the best
 of the run); NaN when either
-is missing or they coincide. Only entries of the same code fingerprint are compared.
+is missing or they coincide. Only entries run on the same environment code are compared: the
+same env fingerprint (the hash of the job's system and of the runner, stored in the job;
+:mod:`benchmarks.fingerprint`), or for rows stored before it, the same code fingerprint.
 
 A store may hold several code versions of the same agent on the same cell;
 :func:`newest_versions` keeps, per (env, scenario, overrides, agent), the rows of the
@@ -140,14 +142,15 @@ class Summary:
     env_kwargs: dict[str, Any] | None = None
     eval_env_kwargs: dict[str, Any] | None = None
     finished_at: str = ""  # of the newest member
+    env_fingerprint: str = ""  # of the env and runner code the agent ran on ("": unknown)
 
     @property
     def n_scores(self) -> int:
         return len(self.train_seeds) * self.n_episodes
 
     def cell(self) -> tuple:
-        """Entries compared with each other: same episodes, same code."""
-        return (*self.base_cell(), self.code_fingerprint)
+        """Entries compared with each other: same episodes, same environment code."""
+        return (*self.base_cell(), self.env_fingerprint or self.code_fingerprint)
 
     def base_cell(self) -> tuple:
         from benchmarks.jobs import canonical_json
@@ -177,6 +180,12 @@ class Summary:
 def fingerprint_of(row: dict[str, Any]) -> str:
     """The row's code fingerprint (its package version for rows written before schema 2)."""
     return row.get("code_fingerprint") or row["code_version"]
+
+
+def env_fingerprint_of(row: dict[str, Any]) -> str:
+    """The env fingerprint stored in the row's job ("" for rows stored before it)."""
+    job = row.get("job")
+    return str(job.get("env_fingerprint") or "") if isinstance(job, dict) else ""
 
 
 def _order(row: dict[str, Any]) -> tuple:
@@ -262,6 +271,7 @@ def summarise(rows: Iterable[dict[str, Any]]) -> list[Summary]:
                 env_kwargs=first.get("env_kwargs"),
                 eval_env_kwargs=first.get("eval_env_kwargs"),
                 finished_at=last.get("finished_at") or "",
+                env_fingerprint=env_fingerprint_of(first),
             )
         )
     fill_normalised(out)

@@ -175,7 +175,8 @@ def test_schema_1_store_is_migrated_in_place(toy, tmp_path):
     db.close()
     old = tmp_path / "old"
     old.mkdir()
-    job_v1 = {k: v for k, v in json.loads(record["job"]).items() if k != "code_fingerprint"}
+    job_v1 = {k: v for k, v in json.loads(record["job"]).items()
+              if k not in ("code_fingerprint", "env_fingerprint")}
     make_v1_store(old, {**record, "job_key": "old-key", "code_version": "0.1.0",
                         "job": json.dumps({**job_v1, "code_version": "0.1.0"})})
 

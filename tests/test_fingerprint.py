@@ -135,10 +135,13 @@ def test_job_keys_follow_the_job_fingerprint(roots, monkeypatch):
     assert d3qn.code_fingerprint == ""  # computed, not pinned
     assert d3qn.fingerprint() == of(d3qn, roots)
     assert d3qn.key_fields()["code_fingerprint"] == d3qn.to_dict()["code_fingerprint"]
-    keys = d3qn.key, ppo.key
+    keys, ppo_env = (d3qn.key, ppo.key), ppo.environment_fingerprint()
+    assert ppo_env != ppo.fingerprint() and ppo.to_dict()["env_fingerprint"] == ppo_env
     edit(roots, "agents/sb3.py")
     fingerprint.code_fingerprint.cache_clear()
     assert job().key == keys[0] and job("LargeScaleMEC-v0", "sb3-ppo").key != keys[1]
+    # The env side is unchanged by an agent's edit: PPO still shares tables with the others.
+    assert job("LargeScaleMEC-v0", "sb3-ppo").environment_fingerprint() == ppo_env
     # A copy with another factory gets its own fingerprint (not the one of the original).
     assert dataclasses.replace(d3qn, factory=WRAPPER).fingerprint() != d3qn.fingerprint()
     # A stored job keeps the fingerprint it ran with, whatever the code is now.
@@ -166,6 +169,39 @@ def test_each_file_is_parsed_once_per_version(roots):
     edit(roots, "agents/d3qn/agent.py")  # a new version (size) of one file: parsed again
     of(jobs[0], roots)
     assert fingerprint._imported_names.cache_info().misses == parsed + 1
+
+
+def test_agents_of_other_code_share_a_leaderboard_table_on_the_same_env_code(tmp_path,
+                                                                            monkeypatch):
+    from benchmarks.leaderboard import to_text
+    from benchmarks.runner import run_jobs
+    from benchmarks.stats import summarise
+    from benchmarks.store import Store
+    from tests import benchmark_toy
+
+    project_random = "agents.baselines.generic:RandomAgent"  # project code: its own fingerprint
+    with benchmark_toy.installed(monkeypatch):
+        suite = suites.explicit_suite(benchmark_toy.ENV_ID, "tiny",
+                                      ["random", "toy-greedy", project_random], (0,),
+                                      (100, 101), 0)
+        jobs = suites.expand(suite)[0]
+        run_jobs(jobs, tmp_path, backend="serial", preload=("tests.benchmark_toy",),
+                 progress=False)
+        with Store(tmp_path) as store:
+            rows = store.rows()
+    by_agent = {r["agent"]: r for r in rows}
+    assert by_agent[project_random]["code_fingerprint"] != by_agent["toy-greedy"][
+        "code_fingerprint"]
+    assert len({r["job"]["env_fingerprint"] for r in rows}) == 1
+    summaries = summarise(rows)
+    assert len({s.cell() for s in summaries}) == 1  # one table, normalised against random
+    assert {s.agent: s.normalised for s in summaries}["random"] == 0.0
+    assert all(s.normalised_against for s in summaries)
+    assert to_text(summaries).count("BenchToy-v0 / tiny") == 1
+    # Rows stored before the env fingerprint compare by their code fingerprint, as before.
+    for r in rows:
+        del r["job"]["env_fingerprint"]
+    assert len({s.cell() for s in summarise(rows)}) == 2
 
 
 # ----------------------------------------------------------------------------- tiny trees
