@@ -120,6 +120,17 @@ def test_in_band_judges_a_gain_against_the_papers_within_the_tolerance():
     assert not rc.in_band(0.9, 1.31)  # a loss is no gain
 
 
+def test_a_missed_ratio_to_sc_mwvc_says_which_side_differs_from_the_paper():
+    cell = {"ll-d3qn": {"reward": 0.5}, "sc-mwvc": {"reward": 0.25}}
+    claim = rc.gain_claim("x", {"servers-2": 3.62}, {"servers-2": 2.0},
+                          rc.baseline_detail({"servers-2": cell}, ["servers-2"]))
+    # The paper: LL-D3QN 0.89 at x3.62, so its SC-MWVC was 0.89 / 3.62 = 0.25.
+    assert claim.holds is False and claim.why == (
+        "servers-2: +100% outside +131%..+393%; servers-2: LL-D3QN 0.500 (paper 0.89), "
+        "SC-MWVC 0.250 (paper 0.25)")
+    assert rc.gain_claim("x", {"a": 2.0}, {"a": 2.0}, "unused").why == ""
+
+
 def test_above_claim_names_the_agents_that_are_not_beaten():
     def cell(**rewards):
         return {a: {"reward": v} for a, v in rewards.items()}
@@ -236,7 +247,7 @@ def test_renderer_writes_tables_claims_and_targets_from_store_rows(tmp_path):
         .endswith("| not measured yet |")
     # 0.45 / 0.3 = +50 % against the paper's +31 % (band +15.5 % .. +46.5 %): too high.
     assert claims["LL-D3QN above D3QN by 31 % at 25 % of the data (Fig. 11)"].endswith(
-        "| does not hold here (25%: +50% outside +16%..+47%) |")
+        f"| does not hold here (25%: +50% outside +16%..+47%; {rc.LSTM_EVIDENCE}) |")
     # SC-METIS / SC-MWVC = 0.25 / 0.15 = +67 %, in +43 % .. +130 %.
     assert claims["SC-METIS above SC-MWVC by 87 % on average (Fig. 11)"].endswith(
         "| +87% | warehouse +67% | holds |")

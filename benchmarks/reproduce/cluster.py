@@ -108,6 +108,8 @@ PAPER_CONV_RATIO = {"warehouse-0.25": 2.03, "warehouse-0.5": 2.09, "warehouse-1"
                     "snst-2": 2.36, "snst-3": 2.03, "snst-4": 3.23}
 PAPER_FIG9_RATIO = {"fixed-route-80x4": 1.4, "random-direction-20x3": 5.0}
 PAPER_METIS_RATIO = 1.87  # SC-METIS / SC-MWVC, mean over Fig. 11's shares
+LSTM_EVIDENCE = ("how the LSTM's predictions change the chosen actions: docs/agents/d3qn.md; "
+                 "its accuracy: the LSTM table above")
 GAIN_TOLERANCE = 0.5  # a "p % higher" claim holds when our gain lies in p x (1 -/+ this)
 
 
@@ -436,9 +438,11 @@ def _label(setting: str) -> str:
     return f"{float(setting.split('-')[1]):.0%}" if setting.startswith("warehouse-") else setting
 
 
-def gain_claim(text: str, paper: dict[str, float], ours: dict[str, float | None]) -> Claim:
+def gain_claim(text: str, paper: dict[str, float], ours: dict[str, float | None],
+               detail: str = "") -> Claim:
     """"A is p % above B" at each setting: holds when every gain is within the band
-    (:func:`in_band`); not measured while one is missing."""
+    (:func:`in_band`); not measured while one is missing. ``detail`` joins the reason of a
+    claim that does not hold."""
     known = {k: v for k, v in ours.items() if v is not None}
     misses = [f"{_label(k)}: {_gain(v)} outside {_gain(1 + (paper[k] - 1) * (1 - GAIN_TOLERANCE))}"
               f"..{_gain(1 + (paper[k] - 1) * (1 + GAIN_TOLERANCE))}"
@@ -446,7 +450,17 @@ def gain_claim(text: str, paper: dict[str, float], ours: dict[str, float | None]
     return Claim(
         text, " / ".join(f"{_gain(paper[k])}" for k in ours),
         " / ".join(f"{_label(k)} {_gain(v)}" for k, v in ours.items()) if known else "-",
-        None if len(known) < len(ours) else not misses, "; ".join(misses))
+        None if len(known) < len(ours) else not misses,
+        "; ".join(misses + ([detail] if misses and detail else [])))
+
+
+def baseline_detail(table: dict, settings: Sequence[str]) -> str:
+    """Which side of an LL-D3QN / SC-MWVC ratio differs from the paper: ours against the
+    paper's LL-D3QN and the SC-MWVC its ratio implies (LL-D3QN / ratio)."""
+    parts = [f"{_label(k)}: LL-D3QN {_fmt(_reward(table.get(k), 'll-d3qn'))} (paper "
+             f"{PAPER_LL[k]:.2f}), SC-MWVC {_fmt(_reward(table.get(k), 'sc-mwvc'))} (paper "
+             f"{PAPER_LL[k] / PAPER_LL_RATIO[k]:.2f})" for k in settings]
+    return "; ".join(parts)
 
 
 def trend_claim(text: str, paper: Sequence[float], ours: Sequence[float | None],
@@ -460,8 +474,9 @@ def trend_claim(text: str, paper: Sequence[float], ours: Sequence[float | None],
 
 
 def above_claim(text: str, paper: str, table: dict, settings: Sequence[str], agent: str,
-                others: Sequence[str]) -> Claim:
-    """``agent`` scores above every one of ``others`` at every setting."""
+                others: Sequence[str], detail: str = "") -> Claim:
+    """``agent`` scores above every one of ``others`` at every setting (``detail`` joins the
+    reason when it does not)."""
     cellset = [table.get(k) for k in settings]
     known = all(c and agent in c and all(o in c for o in others) for c in cellset)
     ours = "; ".join(f"{_label(k)}: " + ", ".join(
@@ -470,7 +485,8 @@ def above_claim(text: str, paper: str, table: dict, settings: Sequence[str], age
     losers = [f"{_label(k)}: {o}" for k, c in zip(settings, cellset, strict=True) if c
               for o in others if o in c and agent in c and _reward(c, o) >= _reward(c, agent)]
     return Claim(text, paper, ours or "-", not losers if known else None,
-                 ("not above " + ", ".join(losers)) if losers else "")
+                 "; ".join(["not above " + ", ".join(losers)] + ([detail] if detail else []))
+                 if losers else "")
 
 
 def conv_claims(fig: str, table: dict, settings: Sequence[str]) -> list[Claim]:
@@ -525,7 +541,8 @@ def paper_claims(fig9: dict, fig11: dict, sweeps: dict[str, dict]) -> list[Claim
     claims.append(gain_claim("LL-D3QN above SC-MWVC by the paper's margin at 25 / 50 / 100 % "
                              "of the training data (Fig. 11)",
                              {k: PAPER_LL_RATIO[k] for k in shares},
-                             {k: _over(ll[k], _reward(fig11.get(k), "sc-mwvc")) for k in shares}))
+                             {k: _over(ll[k], _reward(fig11.get(k), "sc-mwvc")) for k in shares},
+                             baseline_detail(fig11, shares)))
     stable = None if None in ll.values() else max(ll.values()) - min(ll.values()) <= (
         0.05 * float(np.mean(list(ll.values()))))
     claims.append(Claim(
@@ -541,11 +558,12 @@ def paper_claims(fig9: dict, fig11: dict, sweeps: dict[str, dict]) -> list[Claim
         drop["ll-d3qn"] > max(drop["d3qn"], drop["l-d3qn"])))
     claims.append(above_claim("LL-D3QN above D3QN and L-D3QN at every share (Fig. 11): the "
                               "LSTM helps", "LL-D3QN highest", fig11, shares, "ll-d3qn",
-                              ("d3qn", "l-d3qn")))
+                              ("d3qn", "l-d3qn"), LSTM_EVIDENCE))
     claims.append(gain_claim("LL-D3QN above D3QN by 31 % at 25 % of the data (Fig. 11)",
                              {shares[0]: PAPER_LL_OVER_D3QN[shares[0]]},
                              {shares[0]: _over(ll[shares[0]],
-                                               _reward(fig11.get(shares[0]), "d3qn"))}))
+                                               _reward(fig11.get(shares[0]), "d3qn"))},
+                             LSTM_EVIDENCE))
     metis = [_over(_reward(fig11.get(k), "sc-metis"), _reward(fig11.get(k), "sc-mwvc"))
              for k in shares if k in fig11]
     claims.append(gain_claim("SC-METIS above SC-MWVC by 87 % on average (Fig. 11)",
@@ -578,12 +596,14 @@ def paper_claims(fig9: dict, fig11: dict, sweeps: dict[str, dict]) -> list[Claim
         ratio = {k: _over(_reward(table.get(k), "ll-d3qn"), _reward(table.get(k), "sc-mwvc"))
                  for k in settings}
         claims.append(gain_claim(f"LL-D3QN above SC-MWVC by the paper's margin ({fig})",
-                                 {k: PAPER_LL_RATIO[k] for k in settings}, ratio))
+                                 {k: PAPER_LL_RATIO[k] for k in settings}, ratio,
+                                 baseline_detail(table, settings)))
         if key == "fig12":
             over = {k: _over(_reward(table.get(k), "ll-d3qn"), _reward(table.get(k), "d3qn"))
                     for k in settings}
             claims.append(gain_claim(f"LL-D3QN above D3QN by 12 / 18 / 31 % ({fig})",
-                                     {k: PAPER_LL_OVER_D3QN[k] for k in settings}, over))
+                                     {k: PAPER_LL_OVER_D3QN[k] for k in settings}, over,
+                                     LSTM_EVIDENCE))
             claims.append(trend_claim(f"LL-D3QN's gain over D3QN grows with the servers ({fig})",
                                       [PAPER_LL_OVER_D3QN[k] for k in settings],
                                       list(over.values()), +1, digits=2))
