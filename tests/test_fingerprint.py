@@ -204,6 +204,17 @@ def test_agents_of_other_code_share_a_leaderboard_table_on_the_same_env_code(tmp
     assert len({s.cell() for s in summarise(rows)}) == 2
 
 
+def test_reports_call_the_rows_of_every_current_job_fingerprint_this_code(tmp_path):
+    from benchmarks.reproduce.base import Context
+
+    rows = [{"code_fingerprint": c * 64, "eval_seeds": [1000], "budget_steps": 0,
+             "learns": False} for c in "abc"]
+    ctx = Context(None, rows={"p": rows}, expected={"p": 3}, img_dir=tmp_path,
+                  current_fingerprints=frozenset({"a" * 64, "b" * 64}))
+    assert ("code `aaaaaaaaaaaa` (1 jobs, this code), `bbbbbbbbbbbb` (1 jobs, this code), "
+            "`cccccccccccc` (1 jobs, not this code)") in ctx.provenance("p")[0]
+
+
 # ----------------------------------------------------------------------------- tiny trees
 def write(root, files):
     for relative, text in files.items():

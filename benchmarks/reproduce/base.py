@@ -156,7 +156,8 @@ class Context:
     img_link: str = "img"
     command: str = ""
     notes: list[str] = field(default_factory=list)
-    current_fingerprint: str | None = None
+    # Code fingerprints of the jobs the parts expand to now (one per system and agent code).
+    current_fingerprints: frozenset[str] = frozenset()
     settings: Any = None  # the settings the parts were expanded with
 
     def figure(self, name: str, draw: Callable[[Any], None], width: float = 7.0,
@@ -213,10 +214,10 @@ class Context:
         return [f"Jobs: {text}.", ""]
 
     def _this_code(self, fingerprint: str) -> str:
-        current = str(self.current_fingerprint or "")[:12]
-        if not current:
+        if not self.current_fingerprints:
             return ""
-        return ", this code" if fingerprint == current else ", not this code"
+        current = {str(f)[:12] for f in self.current_fingerprints}
+        return ", this code" if fingerprint in current else ", not this code"
 
 
 def _short_commit(commit: str) -> str:
@@ -253,7 +254,7 @@ def render_report(repro: Reproduction, settings: Any, results_dir: Path, out_dir
         img_dir=out_dir / "img",
         command=command,
         notes=list(notes),
-        current_fingerprint=every[0].key_fields().get("code_fingerprint") if every else None,
+        current_fingerprints=frozenset(job.fingerprint() for job in every),
         settings=settings,
     )
     out_dir.mkdir(parents=True, exist_ok=True)
