@@ -127,7 +127,7 @@ def test_observation_decodes_to_the_true_state():
 
 def test_named_scenarios():
     assert {"paper-10x5", "load-balance-12-20ghz", "heavy", "small-4x3"} <= set(SCENARIOS)
-    assert SYSTEM.default_scenario == "paper-10x5" and SYSTEM.quick_scenario == "small-4x3"
+    assert SYSTEM.default_scenario == "paper-10x5" and SYSTEM.quick_scenario == "small-4x3-hetero"
     paper = SCENARIOS["paper-10x5"]
     assert (paper.n_users, paper.n_servers) == (10, 5)
     assert SCENARIOS["load-balance-12-20ghz"].server_speeds_hz == (12e9, 14e9, 16e9, 18e9, 20e9)

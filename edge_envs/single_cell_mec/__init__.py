@@ -43,7 +43,7 @@ SYSTEM = System(
     # Paper 002's agents (agents/catalog/dtomalb.py); dtoma runs with w2 = 0 (its env kwarg).
     paper_agents=("dtomalb", "dtoma", "idql-tolb", "dqn-tolb"),
     paper_preset="paper-single-cell",
-    # About a minute of training on the quick board's small-4x3 (4 users).
+    # About a minute of training on the quick board's small-4x3-hetero (4 users).
     quick_agents={"dtomalb": 4_000},
     quick_overrides={"episode_slots": 20},
     # 10x the paper's users for the performance figures (benchmarks/perf.py).
