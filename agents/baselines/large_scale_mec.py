@@ -117,9 +117,10 @@ def fixed_split_decision(f_max_hz, n_iotd: int, offload_share: float = 1.0) -> n
     counts = np.floor(quota).astype(np.int64)
     counts[np.argsort(counts - quota, kind="stable")[: n_off - counts.sum()]] += 1
     # Deal the MECs out round-robin while each has quota left: i mod M for equal capacities.
-    order = np.concatenate([np.flatnonzero(counts > k) for k in range(counts.max(initial=0))])
+    mec = np.repeat(np.arange(f.size), counts)
+    rank = np.arange(n_off) - np.repeat(np.cumsum(counts) - counts, counts)
     decision = np.zeros(n_iotd, dtype=np.int64)
-    decision[:n_off] = order.astype(np.int64) + 1
+    decision[:n_off] = mec[np.lexsort((mec, rank))] + 1
     return decision
 
 
