@@ -14,12 +14,15 @@ in the closure. The starting modules (:func:`start_modules`) are
   evaluation loop, the agent registry and base class).
 
 The closure follows every ``import``/``from ... import`` of a module (at top level and inside
-functions, relative imports resolved, a module's parent packages included) and the edges of
-:data:`STRING_IMPORTS` (imports by string the AST cannot see). ``edge_envs/__init__.py``
+functions, relative imports resolved) and the edges of :data:`STRING_IMPORTS` (imports by
+string the AST cannot see). A module's parent packages are in it too, with the imports their
+``__init__`` runs at module level (importing ``benchmarks.reproduce.wrapper`` runs
+``benchmarks/reproduce/__init__.py``, not its command-line dispatcher). ``edge_envs/__init__.py``
 imports the system packages by discovery (``importlib`` over its folder), so other systems are
 not in the closure. Package data: the non-``.py`` files of a package's folder and of its
 sub-folders that are not packages (``edge_envs/edge_cluster/data/``, ``agents/hyperparams/
-*.yml``), counted when the package is in the closure.
+*.yml``), counted when the package is in the closure. :data:`KEY_ONLY` (this module) is left
+out: it decides keys, not results.
 
 So an edit to another system, another agent or the leaderboard leaves a job's key as it was,
 and an edit to anything the job can execute gives new keys. Being a content hash, it is the
@@ -60,6 +63,9 @@ SHARED_PACKAGES = ("edge_envs.core",)
 # Factories and ``"module:attr"`` config values of a job are followed already; the entry
 # point of the job's system is inside its package, which is included whole.
 STRING_IMPORTS: dict[str, tuple[str, ...]] = {}
+# Code that decides keys, not results: left out of every fingerprint (a change to how keys are
+# computed shows in the keys themselves), so editing it does not make stored results stale.
+KEY_ONLY = ("benchmarks.fingerprint",)
 # A ``"package.module:attr"`` string in an agent config: a factory the agent will import.
 _FACTORY = re.compile(r"([A-Za-z_]\w*(?:\.\w+)*):[A-Za-z_][\w.]*")
 
@@ -103,27 +109,42 @@ class Tree:
             out.append(".".join((package, *parts)))
         return out
 
-    def imports(self, module: str) -> list[str]:
-        """Project modules that ``module`` imports, its parent packages and string edges."""
+    def imports(self, module: str, functions: bool = True) -> list[str]:
+        """Project modules that ``module`` imports (also inside functions unless
+        ``functions`` is false) and its :data:`STRING_IMPORTS` edges."""
         path = self.module_file(module)
         if path is None:
             return []
         package = module if path.name == "__init__.py" else module.rpartition(".")[0]
-        names = [module.rsplit(".", i)[0] for i in range(1, module.count(".") + 1)]
-        names += _imported_names(path, package, *_stat(path))
+        top, inside = _imported_names(path, package, *_stat(path))
+        names = [*top, *(inside if functions else ())]
         names += STRING_IMPORTS.get(module, ())
         return [n for n in dict.fromkeys(names) if self.module_file(n) is not None]
 
+    @staticmethod
+    def parents(module: str) -> list[str]:
+        """``a.b.c`` -> ``["a.b", "a"]``: the packages whose ``__init__`` importing it runs."""
+        return [module.rsplit(".", i)[0] for i in range(1, module.count(".") + 1)]
+
     def closure(self, start: Iterable[str]) -> set[str]:
-        """``start`` (project modules only) and every project module they import, transitively."""
-        seen: set[str] = set()
-        todo = [m for m in start if self.module_file(m) is not None]
+        """``start`` (project modules only) and every project module they import, transitively.
+
+        A package reached only as the parent of a module counts with the imports its
+        ``__init__`` runs (module level), not those inside its functions: importing
+        ``benchmarks.reproduce.wrapper`` runs ``benchmarks/reproduce/__init__.py`` but not its
+        command-line dispatcher. Imported by name, a module counts with all its imports.
+        """
+        full: set[str] = set()
+        parent_only: set[str] = set()
+        todo = [(m, True) for m in start if self.module_file(m) is not None]
         while todo:
-            module = todo.pop()
-            if module not in seen:
-                seen.add(module)
-                todo.extend(self.imports(module))
-        return seen
+            module, named = todo.pop()
+            if module in full or (not named and module in parent_only):
+                continue
+            (full if named else parent_only).add(module)
+            todo.extend((m, False) for m in self.parents(module))
+            todo.extend((m, True) for m in self.imports(module, functions=named))
+        return full | parent_only
 
     def files(self, modules: Iterable[str]) -> dict[str, Path]:
         """``package/relative/path`` -> file: the modules' sources and their packages' data."""
@@ -150,16 +171,15 @@ def _stat(path: Path) -> tuple[int, int]:
 
 
 @functools.cache
-def _imported_names(path: Path, package: str, _mtime_ns: int, _size: int) -> tuple[str, ...]:
-    """Every name an ``import`` of ``path`` may bind to a module (any depth in the file).
-
-    ``from a import b`` gives ``a`` and ``a.b`` (``b`` may be a sub-module); names that are
-    not project modules are dropped by the caller. Cached per file version (mtime, size).
-    """
-    names: list[str] = []
-    for node in _statements(ast.parse(path.read_bytes(), str(path)).body):
+def _imported_names(path: Path, package: str, _mtime_ns: int,
+                    _size: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The names an ``import`` of ``path`` may bind to a module: (at module level, inside
+    functions). ``from a import b`` gives ``a`` and ``a.b`` (``b`` may be a sub-module); names
+    that are not project modules are dropped by the caller. Cached per file version."""
+    names: tuple[list[str], list[str]] = ([], [])
+    for node, in_function in _statements(ast.parse(path.read_bytes(), str(path)).body):
         if isinstance(node, ast.Import):
-            names.extend(alias.name for alias in node.names)
+            names[in_function].extend(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
             if node.level:  # relative: up from the module's own package
                 parts = package.split(".")
@@ -167,17 +187,20 @@ def _imported_names(path: Path, package: str, _mtime_ns: int, _size: int) -> tup
                 base = f"{base}.{node.module}" if node.module else base
             else:
                 base = node.module or ""
-            names.append(base)
-            names.extend(f"{base}.{alias.name}" for alias in node.names)
-    return tuple(names)
+            names[in_function].append(base)
+            names[in_function].extend(f"{base}.{alias.name}" for alias in node.names)
+    return tuple(names[0]), tuple(names[1])
 
 
-def _statements(nodes: Iterable[ast.AST]) -> Iterable[ast.AST]:
-    """Every statement, nested ones too (imports are statements: expressions are skipped)."""
+def _statements(nodes: Iterable[ast.AST],
+                in_function: bool = False) -> Iterable[tuple[ast.AST, bool]]:
+    """Every statement, nested ones too, and whether it is inside a function (imports are
+    statements: expressions are skipped)."""
     for node in nodes:
-        yield node
+        yield node, in_function
+        inner = in_function or isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
         for name in ("body", "orelse", "finalbody", "handlers", "cases"):
-            yield from _statements(getattr(node, name, ()))
+            yield from _statements(getattr(node, name, ()), inner)
 
 
 def _package_data(folder: Path) -> Iterable[Path]:
@@ -247,7 +270,8 @@ def code_fingerprint(env_id: str, agent_modules: tuple[str, ...] = (),
     run (:func:`start_modules` and their closure); ``roots`` default to :func:`source_roots`.
     Cached per arguments: computed once per process."""
     tree = Tree(source_roots() if roots is None else roots)
-    return hash_files(tree.files(tree.closure(start_modules(tree, env_id, agent_modules))))
+    modules = tree.closure(start_modules(tree, env_id, agent_modules)) - set(KEY_ONLY)
+    return hash_files(tree.files(modules))
 
 
 def job_fingerprint(env_id: str, factory: str | Callable[..., Any],

@@ -65,7 +65,8 @@ def test_other_systems_and_agents_leave_an_edge_cluster_d3qn_job_unchanged(roots
                      "agents/baselines/large_scale_mec.py", "agents/sb3.py",
                      "agents/catalog/sb3.py", "agents/dirs/agent.py",
                      "benchmarks/leaderboard.py", "benchmarks/suites.py",
-                     "benchmarks/reproduce/cluster.py"):
+                     "benchmarks/reproduce/cluster.py", "benchmarks/reproduce/base.py",
+                     "benchmarks/fingerprint.py"):
         edit(roots, relative)
     assert of(d3qn, roots) == before
     # The same edits are the PPO job's code (its system, its agent, its yml): it changes.
@@ -115,6 +116,10 @@ def test_runner_and_evaluation_code_change_every_job(roots):
 
 def test_wrapped_agents_count_the_wrapper_and_the_inner_agent(roots):
     d3qn = job()
+    # Importing the wrapper runs benchmarks/reproduce/__init__.py, not its CLI dispatcher, so
+    # the reports' code (base.py, suites.py) is not the job's.
+    source = (roots[2] / "reproduce" / "__init__.py").read_text()
+    assert "    from benchmarks.reproduce.base import" in source
     # What the cluster reproduction does: the wrapper as factory, the agent as "inner".
     wrapped = dataclasses.replace(d3qn, factory=WRAPPER,
                                   agent_config={"inner": D3QN_FACTORY, "curve_seed": 1000})
@@ -122,6 +127,10 @@ def test_wrapped_agents_count_the_wrapper_and_the_inner_agent(roots):
         "agents.d3qn.agent", "benchmarks.reproduce.cluster_jobs")
     before, wrapped_before = of(d3qn, roots), of(wrapped, roots)
     assert wrapped_before != before
+    for relative in ("benchmarks/reproduce/base.py", "benchmarks/suites.py",
+                     "benchmarks/reproduce/cluster.py"):
+        edit(roots, relative)
+    assert of(wrapped, roots) == wrapped_before
     edit(roots, "benchmarks/reproduce/cluster_jobs.py")
     assert of(d3qn, roots) == before and of(wrapped, roots) != wrapped_before
     wrapped_before = of(wrapped, roots)
@@ -237,6 +246,9 @@ def test_closure_follows_every_import_and_nothing_else(tmp_path, monkeypatch):
         "agents/e.py": "",
         "agents/f.py": "",
         "agents/g.py": "import importlib\nimportlib.import_module('agents.f')\n",
+        "agents/h/__init__.py": "from agents import e\ndef cli():\n    import agents.f\n",
+        "agents/h/i.py": "",
+        "agents/j.py": "import agents.h\n",
     })
     tree = fingerprint.Tree([tmp_path / "agents"])
     assert tree.closure(["agents.a.c"]) == {"agents", "agents.a", "agents.a.b", "agents.a.c",
@@ -246,6 +258,10 @@ def test_closure_follows_every_import_and_nothing_else(tmp_path, monkeypatch):
     assert tree.closure(["agents.g"]) == {"agents", "agents.g"}  # a string the AST cannot see
     monkeypatch.setitem(fingerprint.STRING_IMPORTS, "agents.g", ("agents.f",))
     assert tree.closure(["agents.g"]) == {"agents", "agents.g", "agents.f"}
+    # A package run only as a parent: its module-level imports, not those of its functions.
+    assert tree.closure(["agents.h.i"]) == {"agents", "agents.h", "agents.h.i", "agents.e"}
+    assert tree.closure(["agents.j"]) == {"agents", "agents.h", "agents.j", "agents.e",
+                                          "agents.f"}
     assert tree.package_modules("agents.a") == ["agents.a", "agents.a.b", "agents.a.c",
                                                 "agents.a.sub"]
 
