@@ -215,3 +215,25 @@ def test_dirs_is_the_papers_vote_and_dirs_capacity_plans_with_the_model():
     assert not (paper.options["admission"] or paper.options["fill"])
     assert not paper.plans_with_model
     assert ours.options["admission"] and ours.options["fill"] and ours.plans_with_model
+
+
+def test_demo_loss_is_the_plain_cross_entropy_of_the_scores():
+    """``bce`` = -mean(y log s + (1 - y) log(1 - s)) per agent, from the learner's own scores;
+    with ``pos_weight = 1`` and ``lambda1 = 0`` the trained L1 is the same number."""
+    x, d = _demonstrations(6, seed=4)
+    learner = DIRSLearner(2, (30, 8, 30), lambda1=0.0, pos_weight=1.0)
+    for xi, di in zip(x, d, strict=True):
+        learner.replay.add(xi, di, demo=True)
+    learner.fit_standardisation()
+    s = learner.scores(x).astype(np.float64)  # (6, 2, 30)
+    y = np.stack([(d == j + 1) for j in range(2)], axis=1)
+    by_hand = -np.mean(y * np.log(s) + (1 - y) * np.log(1 - s), axis=(0, 2))
+    loss = learner.demo_loss(x, d)
+    assert loss["bce"] == pytest.approx(by_hand, rel=1e-4)
+    assert loss["L1"] == pytest.approx(by_hand, rel=1e-4)
+    weighted = DIRSLearner(2, (30, 8, 30), lambda1=0.0, pos_weight=2.0)
+    weighted.net.load_state_dict(learner.net.state_dict())
+    weighted.input_mean, weighted.input_std = learner.input_mean, learner.input_std
+    # pos_weight 2 adds the positive targets' term once more: -mean(y log s).
+    extra = -np.mean(y * np.log(s), axis=(0, 2))
+    assert weighted.demo_loss(x, d)["L1"] == pytest.approx(by_hand + extra, rel=1e-4)

@@ -25,9 +25,10 @@ def _by(jobs, agent, budget=None):
 
 def test_table5_expands_to_measured_jobs_static_once_learners_per_seed():
     jobs = rd.table5_jobs(TINY)
-    # 9 other agents; dirs trained on seeds 0, 1 and untrained (budget 0) on seeds 0, 1;
-    # the three SB3/MADDPG learners on seeds 0, 1; the six static agents once.
-    assert len(jobs) == 6 + 3 * 2 + 2 * 2
+    # 9 other agents; dirs and dirs-capacity trained on seeds 0, 1 and untrained (budget 0)
+    # on seeds 0, 1; the three SB3/MADDPG learners on seeds 0, 1; the six static agents once.
+    assert TINY.dirs_agents == ("dirs", "dirs-capacity")  # the paper's and ours, always
+    assert len(jobs) == 6 + 3 * 2 + 2 * 2 * 2
     for j in jobs:
         assert j.factory == rd.MEASURED and j.eval_seeds == (1000, 1001)
         assert j.agent_config["eval_seeds"] == [1000, 1001] and j.agent_config["eval_slots"] == 3
@@ -36,14 +37,18 @@ def test_table5_expands_to_measured_jobs_static_once_learners_per_seed():
     pso = _by(jobs, "pso")
     assert [(j.train_seed, j.budget_steps) for j in pso] == [(0, 0)]
     assert pso[0].agent_config["inner"] == "agents.baselines.large_scale_mec:PSOAgent"
-    trained, untrained = _by(jobs, "dirs", TINY.budget_large), _by(jobs, "dirs", 0)
-    assert [j.train_seed for j in trained] == [0, 1] == [j.train_seed for j in untrained]
-    assert trained[0].agent_config["views"] == rd.VIEWS
-    assert "views" not in untrained[0].agent_config
-    assert {j.budget_steps for j in _by(jobs, "sb3-ddpg")} == {TINY.rl_budget}
+    for agent in TINY.dirs_agents:
+        trained, untrained = _by(jobs, agent, TINY.budget_large), _by(jobs, agent, 0)
+        assert [j.train_seed for j in trained] == [0, 1] == [j.train_seed for j in untrained]
+        assert "views" not in untrained[0].agent_config
+    # Views switch the capacity rules off: the paper's dirs (vote alone) has none to switch.
+    assert _by(jobs, "dirs-capacity", TINY.budget_large)[0].agent_config["views"] == rd.VIEWS
+    assert "views" not in _by(jobs, "dirs", TINY.budget_large)[0].agent_config
+    # Equal budgets for every learner of the comparison.
+    assert {j.budget_steps for j in jobs if j.budget_steps} == {TINY.budget_large}
     assert _by(jobs, "sb3-ddpg")[0].env_kwargs()["action_mode"] == "scores"  # catalog view
     no_views = rd.table5_jobs(replace(TINY, views=False, untrained=False))
-    assert len(no_views) == len(jobs) - 2 and all("views" not in j.agent_config
+    assert len(no_views) == len(jobs) - 4 and all("views" not in j.agent_config
                                                   for j in no_views)
 
 
@@ -52,15 +57,21 @@ def test_other_parts_expand_to_their_protocols():
     assert {j.scenario for j in _by(sweeps, "maddpg")} == {"sweep-iotd-10"}  # N sweep only
     assert {j.scenario for j in _by(sweeps, "exact")} == {"sweep-iotd-10", "sweep-mec-3"}
     assert {j.budget_steps for j in _by(sweeps, "dirs")} == {TINY.budget_sweep}
+    assert {j.budget_steps for j in _by(sweeps, "maddpg")} == {TINY.budget_sweep}
     t34 = rd.table34_jobs(TINY)
     assert sorted((j.agent, j.train_seed) for j in t34) == [
-        ("dirs", 0), ("dirs", 1), ("exact", 0), ("pso", 0)]
+        ("dirs", 0), ("dirs", 1), ("dirs-capacity", 0), ("dirs-capacity", 1), ("exact", 0),
+        ("greedy", 0), ("pso", 0)]
     t2 = rd.table2_jobs(TINY)
-    assert [(j.agent_config["demos"], j.agent_config["loss"],
-             j.agent_config.get("labels", "search"), j.budget_steps) for j in t2] == [
-        (n, loss, "search", n) for n in rd.DEMOS for loss in ("L1", "LD")] + [
+    per_layout = [(n, loss, "search", n) for n in rd.DEMOS for loss in ("L1", "LD")] + [
         (512, "L1", "exact", 512)]
+    assert [(j.agent_config["layout"], j.agent_config["demos"], j.agent_config["loss"],
+             j.agent_config.get("labels", "search"), j.budget_steps)
+            for j in t2 if j.train_seed == 0] == [
+        (layout, *c) for layout in rd.TABLE2_LAYOUTS for c in per_layout]
+    assert {j.train_seed for j in t2} == {0, 1}
     assert all(j.factory == rd.PRETRAINED and j.scenario == rd.SMALL for j in t2)
+    assert all(not j.agent_config["admission"] and not j.agent_config["fill"] for j in t2)
     fig3, fig5 = rd.fig3_jobs(TINY), rd.fig5_jobs(TINY)
     assert len(fig5) == 3 * 2 and {j.key for j in fig3} < {j.key for j in fig5}  # runs once
     assert sorted({tuple(sorted(j.agent_config.items())) for j in fig5}) == sorted(
@@ -154,16 +165,18 @@ def _fake_rows():
            _row("exact", "dirs-8x180", {"agent": _slots([280.0, 280.0])})]
     t2 = [{"agent": rd.PRETRAINED, "scenario": rd.SMALL, "train_seed": 0, "learns": True,
            "budget_steps": n, "mean_metric": 31.5, "train_wall_s": 1.0, "eval_wall_s": 0.1,
-           "eval_seeds": [1000], "agent_config": {"demos": n, "loss": loss},
+           "eval_seeds": [1000], "agent_config": {"demos": n, "loss": loss, "layout": "one"},
            "train_extra": {"train": {"decision": acc, "binary": 0.8},
-                           "test": {"decision": acc - 0.01, "binary": 0.79}}}
+                           "test": {"decision": acc - 0.01, "binary": 0.79},
+                           "loss": {"L1": [0.5, 0.4], "bce": [0.3, 0.2]}}}
           for n in rd.DEMOS for loss, acc in (("L1", 0.76), ("LD", 0.75))]
     curve = [[10 * i, -100.0 + i] for i in range(1, 21)]
     f5 = [{"agent": "dirs", "scenario": rd.SMALL, "train_seed": 0, "learns": True,
            "budget_steps": 200, "mean_metric": 31.5 + k, "train_wall_s": 5.0,
            "eval_wall_s": 0.1, "eval_seeds": [1000], "agent_config": cfg,
            "curve": [[s, v - k] for s, v in curve],
-           "train_extra": {"pretrain_loss": [[0.6, 0.5]] * 3, "online_loss": [[0.3, 0.2]]}}
+           "train_extra": {"pretrain_loss": [[0.6, 0.5]] * 3, "online_loss": [[0.3, 0.2]],
+                           "pretrain_end": {"L1": [0.7, 0.6], "bce": [0.6, 0.5]}}}
           for k, cfg in enumerate(rd.FIG5_VARIANTS.values())]
     f4 = [{"agent": rd.SEARCH, "scenario": rd.LARGE, "train_seed": 0, "learns": False,
            "budget_steps": 0, "mean_metric": 1.0, "train_wall_s": 0.5, "eval_wall_s": 0.1,
@@ -178,7 +191,7 @@ def test_renderer_computes_tables_and_claims_from_store_rows(tmp_path):
     rows = _fake_rows()
     ctx = Context(rd.REPRODUCTION, rows=rows, expected={k: len(v) for k, v in rows.items()},
                   img_dir=tmp_path / "img", command="edge-bench reproduce dirs --fast",
-                  settings=replace(TINY, budget_large=100, rl_budget=50))
+                  settings=replace(TINY, budget_large=100))
     report = rd.render(ctx)
     for table in report.split("\n\n"):  # every markdown table is rectangular
         lines = [ln for ln in table.splitlines() if ln.startswith("|")]
@@ -196,11 +209,12 @@ def test_renderer_computes_tables_and_claims_from_store_rows(tmp_path):
     assert "| DIRS costs about as much as PSO and DE (Table V; holds within 1 %) | DIRS / PSO " \
            "0.998 | DIRS / PSO 1.0000 | holds |" in report
     assert "pso 250 x | holds" in report
-    assert "60 s; sb3-a2c 80 | holds (budgets differ: DIRS 100 slots, A2C/DDPG 50)" in report
-    assert "| 64: 75.0%, 128: 75.0%, 256: 75.0%, 512: 75.0% | does not hold here" in report
+    assert "60 s; sb3-a2c 80 | holds (equal budgets, 100 slots each;" in report
     assert "random: 1.1500 vs 1.1000; refine: 1.0000 vs 1.1000 | does not hold here" in report
-    assert "0.500, 0.500 | does not hold here" not in report  # final pre-training losses:
-    assert "0.600, 0.500 | does not hold here (holds within 0.1)" in report
+    # Fig. 3: the plain cross-entropy per agent at the end of pre-training, not L1.
+    assert "| 0.600, 0.500 | does not hold here (plain cross-entropy" in report
+    assert "| 64: 75.0%, 128: 75.0%, 256: 75.0%, 512: 75.0% | does not hold here (protocol " \
+           "`one`;" in report
     # Fig. 5: 20 points -100 + i, shifted by -k per variant; the last 20 %: i = 17..20.
     assert "last 20 % of training: -81.500 vs -82.500 | holds" in report
     assert "first 25 % of training: -97.000 vs -99.000 without | holds" in report
@@ -216,13 +230,41 @@ def test_a_tiny_run_stores_its_jobs_resumes_and_renders(tmp_path):
             "--set", "episodes=1", "--set", "eval_slots=2", "--set", "views=false"]
     assert run_main(rd.REPRODUCTION, ["--fast", *args]) == 0
     report = (tmp_path / "out" / "dirs.md").read_text()
-    assert "| sweep-iotd-10 | dirs |" in report and "Jobs: 3 jobs;" in report
+    assert "| sweep-iotd-10 | dirs |" in report and "| sweep-iotd-10 | dirs-capacity |" in report
+    assert "Jobs: 4 jobs;" in report
     assert "*Not run yet: 0 of" in report  # the other parts are listed as missing
     from benchmarks.store import Store
 
     with Store(tmp_path) as store:
         keys = store.done_keys()
-    assert len(keys) == 3
+    assert len(keys) == 4
     assert run_main(rd.REPRODUCTION, ["--fast", *args]) == 0  # everything stored: no rerun
     with Store(tmp_path) as store:
-        assert store.done_keys() == keys and len(store.rows()) == 3
+        assert store.done_keys() == keys and len(store.rows()) == 4
+
+
+def test_imitation_protocols_use_one_layout_or_new_ones_below_the_test_seeds(monkeypatch):
+    import benchmarks.reproduce.dirs_jobs as jobs
+    from agents.dirs.agent import DIRSAgent, gain_features
+
+    monkeypatch.setattr(jobs, "ONE_LAYOUT_TRAIN", 4)
+    agent = DIRSAgent(_env())
+    assert jobs.table2_seeds(2) == (200, 700)  # training seeds 0..499, validation 500..999
+    with pytest.raises(ValueError):
+        jobs.table2_seeds(5)
+
+    def gains(seed: int, slots: int):
+        env = _env(episode_slots=slots)
+        obs, _ = env.reset(seed=seed)
+        out = []
+        for _ in range(slots):
+            out.append(gain_features(obs, 10, 2))
+            obs, *_ = env.step(np.zeros(10, dtype=np.int64))  # slots do not depend on it
+        return np.array(out)
+
+    x, d, x_test, d_test = jobs.imitation_sets(agent, 3, 2, 2, "search", "one")
+    one = gains(200, 6)  # one layout: training slots 0..2, test slots 4, 5 of seed 200
+    assert np.allclose(x, one[:3]) and np.allclose(x_test, one[4:])
+    assert d.shape == (3, 10) and d_test.shape == (2, 10)
+    x, _, x_test, _ = jobs.imitation_sets(agent, 3, 2, 2, "search", "new")
+    assert np.allclose(x, gains(200, 3)) and np.allclose(x_test, gains(700, 2))

@@ -223,10 +223,14 @@ class DIRSAgent(Agent):
             demo_gap.append(result.objective)
             loop.step(result.decision)
         pretrain_loss: list[list[float]] = []
+        pretrain_end: dict[str, list[float]] = {}
         if n_demos:
             learner.fit_standardisation()
             for _ in range(int(o["pretrain_iters"])):
                 pretrain_loss.append(learner.update(rng, with_agent_term=False).per_agent)
+            # On all demonstrations: the trained L1 and the plain cross-entropy (Fig. 3).
+            pretrain_end = learner.demo_loss(learner.replay.inputs[:n_demos],
+                                             learner.replay.decisions[:n_demos])
 
         # Algorithms 1 and 3: act with the vote; every phi slots refine, store and learn.
         refine_every = int(o["refine_every"])
@@ -256,6 +260,7 @@ class DIRSAgent(Agent):
             extra={
                 "n_demos": n_demos,
                 "pretrain_loss": pretrain_loss,
+                "pretrain_end": pretrain_end,
                 "online_loss": online_loss,
                 "mean_search_gain": float(np.mean(search_gain)) if search_gain else 0.0,
             },

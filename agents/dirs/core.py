@@ -142,6 +142,18 @@ class DIRSLearner:
             "decision": float((vote_decision(scores) == np.asarray(decisions)).mean()),
         }
 
+    def demo_loss(self, features: np.ndarray, decisions: np.ndarray) -> dict[str, list[float]]:
+        """Per agent on the pairs ``(features, decisions)`` (all of them, not relabelled):
+        ``L1`` (eq. (14) with this learner's ``pos_weight`` and ``lambda1``) and ``bce`` (the
+        plain mean cross-entropy of eq. (14)'s L_D, the quantity of the paper's Fig. 3)."""
+        x = torch.from_numpy(np.ascontiguousarray(features, dtype=np.float32))
+        labels = torch.from_numpy(decision_to_labels(decisions, self.n_mec))
+        with torch.no_grad():
+            l1, _ = self.loss(x, labels, torch.ones(len(x), dtype=torch.bool), False)
+            logits = self.net(self._standardise(x))
+            bce = F.binary_cross_entropy_with_logits(logits, labels, reduction="none")
+        return {"L1": [float(v) for v in l1], "bce": [float(v) for v in bce.mean(dim=(0, 2))]}
+
     # -- persistence ------------------------------------------------------------------
     def state_dict(self) -> dict:
         return {

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 import gymnasium as gym
@@ -31,12 +32,11 @@ import numpy as np
 
 from agents.base import Agent, ProgressFn, TrainResult
 from agents.dirs.agent import DIRSAgent
+from agents.dirs.core import DIRSLearner
 from agents.evaluation import evaluate, observation_digest
 from benchmarks.reproduce.wrapper import WrappedAgent
 
 SLOT_METRICS = ("objective", "time_s", "energy_j")
-# Demonstration sets of Table II: training pairs from layouts of seed 1, test pairs of seed 2.
-DEMO_SEED, TEST_SEED = 1, 2
 
 
 # --------------------------------------------------------------------------- per-slot records
@@ -144,35 +144,46 @@ class MeasuredAgent(WrappedAgent):
 _DEMOS: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
 
-def demonstrations(env: gym.Env, agent: DIRSAgent, count: int, seed: int,
-                   labels: str = "search") -> tuple[np.ndarray, np.ndarray]:
-    """``count`` demonstration pairs (features, decision), one layout every 10 slots.
+def demonstrations(env: gym.Env, agent: DIRSAgent, count: int, first_seed: int,
+                   labels: str = "search", slots_per_layout: int | None = 10
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """``count`` demonstration pairs (features, decision) from consecutive slots.
 
-    ``labels``: ``"search"`` (the demonstration Lévy search of Algorithm 2), ``"search2"`` (the
-    same search with another random stream) or ``"exact"`` (the optimum). The slots do not
-    depend on the decisions, so the same ``seed`` gives the same slots for every kind, and the
-    first ``n`` pairs of a longer set are the set of ``n`` (a cached longer set is sliced).
+    Layouts: env seeds ``first_seed, first_seed + 1, ...``, a new one every
+    ``slots_per_layout`` slots; ``None`` keeps the one layout of ``first_seed`` for all
+    slots (the paper's setting: its IoTDs are placed once; the env must allow ``count``
+    slots per episode). ``labels``: ``"search"`` (the demonstration Lévy search of
+    Algorithm 2), ``"search2"`` (the same search with another random stream) or ``"exact"``
+    (the optimum). The slots do not depend on the decisions, so the same seeds give the same
+    slots for every kind, and the first ``n`` pairs of a longer set are the set of ``n`` (a
+    cached longer set is sliced).
     """
     from benchmarks.jobs import canonical_json
 
-    key = canonical_json([repr(env.unwrapped.params), agent.options, seed, labels])
+    key = canonical_json([repr(env.unwrapped.params), agent.options, first_seed, labels,
+                          slots_per_layout])
     cached = _DEMOS.get(key)
     if cached is None or len(cached[0]) < count:
-        cached = _DEMOS[key] = _make_demonstrations(env, agent, count, seed, labels)
+        cached = _DEMOS[key] = _make_demonstrations(env, agent, count, first_seed, labels,
+                                                    slots_per_layout)
     return cached[0][:count], cached[1][:count]
 
 
-def _make_demonstrations(env, agent, count, seed, labels):
+def _make_demonstrations(env, agent, count, first_seed, labels, slots_per_layout):
     from agents.dirs.agent import channel_start, gain_features
     from edge_envs.large_scale_mec.baselines import exact_decision
 
     model, p = env.unwrapped.model, env.unwrapped.params
-    rng = np.random.default_rng(seed + (10_000 if labels == "search2" else 0))
+    per_layout = count if slots_per_layout is None else int(slots_per_layout)
+    if per_layout > p.episode_slots:
+        raise ValueError(f"{per_layout} slots per layout need episode_slots >= {per_layout}, "
+                         f"got {p.episode_slots}")
+    rng = np.random.default_rng(first_seed + (10_000 if labels == "search2" else 0))
     xs, ds = [], []
     obs = None
     for k in range(count):
-        if k % 10 == 0:
-            obs, _ = env.reset(seed=seed * 100_000 + k)
+        if k % per_layout == 0:
+            obs, _ = env.reset(seed=first_seed + k // per_layout)
         state = model.state
         if labels == "exact":
             decision = exact_decision(state, model).decision
@@ -185,24 +196,81 @@ def _make_demonstrations(env, agent, count, seed, labels):
     return np.array(xs), np.array(ds)
 
 
-def pretrain(n_mec: int, layers, x: np.ndarray, d: np.ndarray, lambda1: float):
-    """A DIRS learner pre-trained on the pairs ``(x, d)`` only (Algorithm 2, ``pretrain_iters``
-    updates of the loss L1 (eq. (14)); ``lambda1 = 0`` gives L_D)."""
+def pretrain(n_mec: int, layers, x: np.ndarray, d: np.ndarray, options: Mapping[str, Any],
+             seed: int = 0):
+    """A DIRS learner pre-trained on the pairs ``(x, d)`` only: Algorithm 2,
+    ``options["pretrain_iters"]`` updates of the loss L1 (eq. (14); ``lambda1 = 0`` gives
+    L_D), with the learner options of ``options`` (a DIRS agent's ``options``)."""
     import torch
 
-    from agents.dirs.agent import DEFAULTS
-    from agents.dirs.core import DIRSLearner
-
-    torch.manual_seed(0)
-    learner = DIRSLearner(n_mec, layers, lambda1=lambda1, lr=DEFAULTS["lr"],
-                          buffer_size=max(len(x), 1))
+    torch.manual_seed(seed)
+    o = options
+    learner = DIRSLearner(
+        n_mec, layers, lr=o["lr"], lambda1=o["lambda1"], buffer_size=max(len(x), 1),
+        batch_size=o["batch_size"], permute_iotds=o["permute_iotds"], gain_skip=o["gain_skip"],
+        pos_weight=o["pos_weight"])
     for xi, di in zip(x, d, strict=True):
         learner.replay.add(xi, di, demo=True)
     learner.fit_standardisation()
-    rng = np.random.default_rng(0)
-    for _ in range(DEFAULTS["pretrain_iters"]):
+    rng = np.random.default_rng(seed)
+    for _ in range(int(o["pretrain_iters"])):
         learner.update(rng, with_agent_term=False)
     return learner
+
+
+LAYOUTS = ("new", "one")
+ONE_LAYOUT_TRAIN = 512  # one-layout protocol: test slots start after this many
+
+
+def table2_seeds(seed: int) -> tuple[int, int]:
+    """First env seeds of the training and test demonstrations of training seed ``seed``:
+    training layouts ``100 seed, 100 seed + 1, ...`` (training seeds 0..499), test layouts
+    ``500 + 100 seed, ...`` (validation seeds 500..999); up to 100 layouts each."""
+    if not 0 <= seed < 5:
+        raise ValueError(f"Table II's seed scheme holds training seeds 0..4, got {seed}")
+    return 100 * seed, 500 + 100 * seed
+
+
+def imitation_run(agent: DIRSAgent, demos: int, test_demos: int, seed: int,
+                  labels: str = "search", layout: str = "new",
+                  options: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Pre-train on ``demos`` demonstrations and measure (Table II, Fig. 3's end point).
+
+    ``layout="new"``: a new layout every 10 slots, training layouts from training seeds, test
+    layouts from validation seeds (:func:`table2_seeds`); ``"one"``: one layout (env seed
+    ``100 seed``) for ``ONE_LAYOUT_TRAIN + test_demos`` slots, trained on its first ``demos``
+    slots and tested on the slots after ``ONE_LAYOUT_TRAIN`` (the paper places its IoTDs
+    once and does not describe its test set). ``options`` override ``agent.options`` for the
+    learner. Returns ``train``/``test`` accuracies (:meth:`DIRSLearner.accuracy`), ``loss``
+    (:meth:`DIRSLearner.demo_loss` on the training pairs) and the learner.
+    """
+    x, d, x_test, d_test = imitation_sets(agent, demos, test_demos, seed, labels, layout)
+    learner = pretrain(agent.n_mec, agent.layers, x, d, {**agent.options, **(options or {})},
+                       seed)
+    return {"train": learner.accuracy(x, d), "test": learner.accuracy(x_test, d_test),
+            "loss": learner.demo_loss(x, d), "learner": learner, "test_labels": d_test}
+
+
+def imitation_sets(agent: DIRSAgent, demos: int, test_demos: int, seed: int, labels: str,
+                   layout: str) -> tuple[np.ndarray, ...]:
+    """Training and test pairs ``(x, d, x_test, d_test)`` of :func:`imitation_run`."""
+    from edge_envs.large_scale_mec.gym_env import LargeScaleMECEnv
+
+    if layout not in LAYOUTS:
+        raise ValueError(f"layout must be one of {LAYOUTS}, got {layout!r}")
+    train_seed, test_seed = table2_seeds(seed)
+    if layout == "new":
+        env = LargeScaleMECEnv(agent.params)
+        x, d = demonstrations(env, agent, demos, train_seed, labels)
+        x_test, d_test = demonstrations(env, agent, test_demos, test_seed, labels)
+    else:
+        total = ONE_LAYOUT_TRAIN + test_demos
+        env = LargeScaleMECEnv(replace(agent.params, episode_slots=total))
+        x_all, d_all = demonstrations(env, agent, total, train_seed, labels, None)
+        x, d = x_all[:demos], d_all[:demos]
+        x_test, d_test = x_all[ONE_LAYOUT_TRAIN:], d_all[ONE_LAYOUT_TRAIN:]
+    env.close()
+    return x, d, x_test, d_test
 
 
 class PretrainedDIRS(DIRSAgent):
@@ -210,39 +278,40 @@ class PretrainedDIRS(DIRSAgent):
 
     Config: ``demos`` (training pairs), ``loss`` (``"L1"`` or ``"LD"``: without the L2 term),
     ``labels`` (``"search"``, or ``"exact"``: the optimum's decisions, with the agreement of
-    a second search and of the optimum with the search labels), ``test_demos`` (held-out pairs).
+    a second search and of the optimum with the search labels), ``test_demos`` (held-out
+    pairs), ``layout`` (``"new"`` or ``"one"``, :func:`imitation_run`), and DIRS options.
     ``train_extra``: ``train`` and ``test`` accuracies (``decision``: share of IoTDs whose vote
-    equals the label; ``binary``: share of the M*N outputs on the label's side of 0.5).
+    equals the label; ``binary``: share of the M*N outputs on the label's side of 0.5) and
+    ``loss`` (per agent, L1 and the plain cross-entropy, on the training pairs).
     """
 
     name = "dirs-pretrained"
 
     def __init__(self, env: gym.Env, demos: int = 512, loss: str = "L1", labels: str = "search",
-                 test_demos: int = 256, **config: Any) -> None:
-        if loss not in ("L1", "LD") or labels not in ("search", "exact"):
-            raise ValueError(f"loss must be L1 or LD and labels search or exact; got {loss!r}, "
-                             f"{labels!r}")
+                 test_demos: int = 256, layout: str = "new", **config: Any) -> None:
+        if loss not in ("L1", "LD") or labels not in ("search", "exact") or layout not in LAYOUTS:
+            raise ValueError(f"loss must be L1 or LD, labels search or exact, layout one of "
+                             f"{LAYOUTS}; got {loss!r}, {labels!r}, {layout!r}")
         super().__init__(env, **config)
-        self.config.update(demos=demos, loss=loss, labels=labels, test_demos=test_demos)
+        self.config.update(demos=demos, loss=loss, labels=labels, test_demos=test_demos,
+                           layout=layout)
         self.demos, self.loss, self.labels = int(demos), loss, labels
-        self.test_demos = int(test_demos)
+        self.test_demos, self.layout = int(test_demos), layout
 
     def train(self, make_env, budget_steps, seed, progress=None) -> TrainResult:
         t0 = time.perf_counter()
-        env = make_env()
-        x, d = demonstrations(env, self, self.demos, DEMO_SEED, self.labels)
-        x_test, d_test = demonstrations(env, self, self.test_demos, TEST_SEED, self.labels)
         lambda1 = self.options["lambda1"] if self.loss == "L1" else 0.0
-        self.learner = pretrain(self.n_mec, self.layers, x, d, lambda1)
-        extra: dict[str, Any] = {"train": self.learner.accuracy(x, d),
-                                 "test": self.learner.accuracy(x_test, d_test)}
+        run = imitation_run(self, self.demos, self.test_demos, seed, self.labels, self.layout,
+                            {"lambda1": lambda1})
+        self.learner = run.pop("learner")
+        d_test = run.pop("test_labels")
+        extra: dict[str, Any] = run
         if self.labels == "exact":
             # Label noise: how far the search's labels are a function of the slot at all.
-            _, searched = demonstrations(env, self, self.test_demos, TEST_SEED, "search")
-            _, again = demonstrations(env, self, self.test_demos, TEST_SEED, "search2")
+            searched, again = (imitation_sets(self, self.demos, self.test_demos, seed, kind,
+                                              self.layout)[3] for kind in ("search", "search2"))
             extra["search_vs_search"] = float(np.mean(searched == again))
             extra["search_vs_exact"] = float(np.mean(searched == d_test))
-        env.close()
         return TrainResult(env_steps=self.demos, wall_clock_s=time.perf_counter() - t0,
                            extra=extra)
 
