@@ -129,6 +129,8 @@ def test_a_missed_ratio_to_sc_mwvc_says_which_side_differs_from_the_paper():
         "servers-2: +100% outside +131%..+393%; servers-2: LL-D3QN 0.500 (paper 0.89), "
         "SC-MWVC 0.250 (paper 0.25)")
     assert rc.gain_claim("x", {"a": 2.0}, {"a": 2.0}, "unused").why == ""
+    partial = rc.gain_claim("x", {"a": 2.0, "b": 2.0}, {"a": 9.0, "b": None}, "unused")
+    assert (partial.holds, partial.why) == (None, "")  # no verdict, no reason yet
 
 
 def test_above_claim_names_the_agents_that_are_not_beaten():

@@ -447,11 +447,11 @@ def gain_claim(text: str, paper: dict[str, float], ours: dict[str, float | None]
     misses = [f"{_label(k)}: {_gain(v)} outside {_gain(1 + (paper[k] - 1) * (1 - GAIN_TOLERANCE))}"
               f"..{_gain(1 + (paper[k] - 1) * (1 + GAIN_TOLERANCE))}"
               for k, v in known.items() if not in_band(v, paper[k])]
+    holds = None if len(known) < len(ours) else not misses
     return Claim(
         text, " / ".join(f"{_gain(paper[k])}" for k in ours),
         " / ".join(f"{_label(k)} {_gain(v)}" for k, v in ours.items()) if known else "-",
-        None if len(known) < len(ours) else not misses,
-        "; ".join(misses + ([detail] if misses and detail else [])))
+        holds, "; ".join(misses + ([detail] if detail else [])) if holds is False else "")
 
 
 def baseline_detail(table: dict, settings: Sequence[str]) -> str:
