@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 import gymnasium as gym
-import numpy as np
 import pytest
 
 import benchmarks.reproduce.cluster as rc
@@ -268,13 +267,3 @@ def test_renderer_writes_tables_claims_and_targets_from_store_rows(tmp_path):
     assert "2 runs from 0.400 to 0.600 (standard deviation 0.141)" in targets
     assert "1 of them reach 2.5 x SC-MWVC and 1 lie within 15 %" in targets
     assert "0.550 (x3.67 SC-MWVC, 8% below the oracle)" in targets
-
-
-def test_legacy_score_is_the_one_evaluation_loop_on_its_own_path_streams():
-    from agents.baselines.edge_cluster import SCMWVCAgent
-    from edge_envs.edge_cluster.gym_env import EdgeClusterEnv
-
-    params = EdgeClusterEnv("random-direction-20x3", episode_steps=20).params
-    agent = SCMWVCAgent(EdgeClusterEnv(params))
-    one, two = rc.evaluate(agent, params, 1, 1), rc.evaluate(agent, params, 1, 2)
-    assert np.isfinite(one) and one != two and rc.evaluate(agent, params, 1, 1) == one

@@ -283,34 +283,6 @@ def convergence_step(points, horizon: int = 400, tolerance: float = 0.03) -> int
     return None
 
 
-def evaluate(agent, params, layout_seed: int, episodes: int, **env_kwargs) -> float:
-    """Mean per-step reward over ``episodes`` test episodes on layout ``layout_seed``, the
-    path of episode ``e`` drawn from its own stream ``10_000 + 100 * layout_seed + e``.
-
-    The first version of this report scored this way; ``tests/test_d3qn_learning.py`` keeps it
-    because its margins were measured on these episodes. The loop is the one evaluation loop.
-    """
-    from agents.d3qn.mobility import OwnStream
-    from agents.evaluation import evaluate as play
-    from edge_envs.edge_cluster.gym_env import EdgeClusterEnv
-    from edge_envs.edge_cluster.mobility import TraceReplay
-    from edge_envs.edge_cluster.model import build_mobility
-    from edge_envs.edge_cluster.traces import TRACE_AREA_M, load_trace
-
-    def path_model():
-        if params.mobility == "trace":
-            return TraceReplay(load_trace(params.trace_name, "test"), params.episode_steps,
-                               TRACE_AREA_M)
-        return build_mobility(params)
-
-    means = []
-    for e in range(episodes):
-        env = EdgeClusterEnv(params, mobility_generator=OwnStream(
-            path_model(), 10_000 + 100 * layout_seed + e), **env_kwargs)
-        means += play(agent, env, [layout_seed], "reward")["metrics"]
-    return float(np.mean(means))
-
-
 # --------------------------------------------------------------------------- rows -> cells
 def _extra(row: dict) -> dict:
     return row.get("train_extra") or {}
