@@ -300,7 +300,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     if not (Path(args.results) / DB_NAME).exists():
         raise ValueError(f"no results store in {args.results!r}; run `{PROG} run` first")
-    with Store(args.results) as store:
+    with Store(args.results, readonly=True) as store:
         stored, failures, claims = len(store.done_keys()), store.failures(), store.claims()
     now = time.time()
     out = [f"{stored} stored job(s), {len(failures)} failed, {len(claims)} claimed; "
@@ -324,7 +324,7 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
 
     if not (Path(args.results) / DB_NAME).exists():
         raise ValueError(f"no results store in {args.results!r}; run `{PROG} run` first")
-    with Store(args.results) as store:
+    with Store(args.results, readonly=True) as store:
         rows = store.rows(env_id=args.env, scenario=args.scenario, agents=args.agents)
         failed = len(store.failures())
     hidden = 0

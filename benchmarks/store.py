@@ -163,10 +163,22 @@ def _dumps(value: Any) -> str:
 class Store:
     """SQLite results store under ``results_dir``."""
 
-    def __init__(self, results_dir: str | Path) -> None:
-        """Open (creating if needed) the store; :class:`StoreError` if it cannot be written."""
+    def __init__(self, results_dir: str | Path, readonly: bool = False) -> None:
+        """Open (creating if needed) the store; :class:`StoreError` if it cannot be written.
+
+        ``readonly=True`` reads an existing store without writing a byte to it (tables,
+        leaderboards, ``status``, rendering a committed report): the file is copied into
+        memory and an older schema is migrated in the copy only. It works on read-only media
+        and in folders one cannot write; writing methods then raise :class:`StoreError`.
+        """
         self.results_dir = Path(results_dir)
         self.path = self.results_dir / DB_NAME
+        self.readonly = bool(readonly)
+        if self.readonly:
+            self._db = self._memory_copy()
+            self._db.row_factory = sqlite3.Row
+            self._create()
+            return
         try:
             self.results_dir.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
@@ -184,6 +196,32 @@ class Store:
             self._db.close()
             raise
 
+    def _memory_copy(self) -> sqlite3.Connection:
+        """The store's contents in an in-memory database, read through a read-only handle."""
+        if not self.path.is_file():
+            raise StoreError(f"no results store at {self.path}")
+        uri = self.path.resolve().as_uri()
+        memory = sqlite3.connect(":memory:", isolation_level=None)
+        # Without a -wal file (a store closed cleanly, e.g. a committed one) the main file is
+        # complete and immutable=1 reads it without creating the -wal/-shm files a read-only
+        # WAL reader leaves behind. With one (a run is writing, or was killed), mode=ro also
+        # reads the pages still in it.
+        wal = self.path.with_name(self.path.name + "-wal").exists()
+        for options in (("mode=ro", "immutable=1") if wal else ("immutable=1",)):
+            try:
+                source = sqlite3.connect(f"{uri}?{options}", uri=True)
+            except sqlite3.Error:
+                continue
+            try:
+                source.backup(memory)
+                return memory
+            except sqlite3.Error:
+                continue
+            finally:
+                source.close()
+        memory.close()
+        raise StoreError(f"cannot read the results store {self.path}")
+
     def _error(self, exc: BaseException) -> StoreError:
         reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
         folder = next((p for p in (self.results_dir, *self.results_dir.parents) if p.exists()),
@@ -194,6 +232,8 @@ class Store:
 
     def _write(self, body: Callable[[], Any]) -> Any:
         """Run ``body`` in one ``BEGIN IMMEDIATE`` transaction; write errors -> StoreError."""
+        if self.readonly:
+            raise StoreError(f"the results store {self.path} was opened read-only")
         try:
             self._db.execute("BEGIN IMMEDIATE")
         except (OSError, sqlite3.OperationalError) as exc:

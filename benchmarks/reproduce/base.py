@@ -244,7 +244,7 @@ def render_report(repro: Reproduction, settings: Any, results_dir: Path, out_dir
     from benchmarks.store import Store
 
     jobs = {p.name: part_jobs(p, settings) for p in repro.parts}
-    with Store(results_dir) as store:
+    with Store(results_dir, readonly=True) as store:
         rows = store.rows()
     every = [job for js in jobs.values() for job in js]
     ctx = Context(
@@ -354,7 +354,7 @@ def main(repro: Reproduction, argv: Sequence[str] | None = None) -> int:
     if args.plan:
         done: set[str] = set()
         if (results_dir / DB_NAME).exists():
-            with Store(results_dir) as store:
+            with Store(results_dir, readonly=True) as store:
                 done = store.done_keys()
         for part in repro.parts:
             jobs = part_jobs(part, settings)
