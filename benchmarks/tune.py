@@ -288,7 +288,8 @@ def tune(
         if trial.state.name == "COMPLETE":
             value = f" {system.paper_metric} {trial.value:.6g}"
         else:  # a pruned trial's value is its last training return, not the metric
-            value = f" after {len(trial.intermediate_values)} of {REPORTS_PER_TRIAL} reports"
+            steps = max(trial.intermediate_values, default=0) * every
+            value = f" at {steps} of {budget_steps} steps"
         best = ""
         if any(t.state.name == "COMPLETE" for t in study.trials):
             best = f" (best {study.best_value:.6g}, trial {study.best_trial.number})"
