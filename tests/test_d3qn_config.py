@@ -77,5 +77,6 @@ def test_the_network_type_is_chosen_by_name():
     env = EdgeClusterEnv(SMALL, **spec.env_kwargs_for("EdgeCluster-v0"))
     agent = make_agent("ll-d3qn-afterstate", env)
     assert isinstance(agent, LLD3QNAgent) and isinstance(agent.net, AfterstateQNetworks)
-    assert agent.cfg == D3QNConfig(network="afterstate") and agent.plans_with_model
+    assert agent.cfg == D3QNConfig(network="afterstate", exploration_fraction=0.5)
+    assert agent.plans_with_model
     assert env.params.observe_balance
