@@ -23,6 +23,10 @@ Per run it records, besides the score:
   decisions that take a best one-core move scored with the vehicle where it is now (what
   ``greedy-lookahead`` takes; ties count), and ``step_regret``: the mean reward that best move
   would have given minus the chosen move's (both use the env's model; the agent does not);
+* for the learners, from the network's Q-values of the current state: ``noop_q_spread`` (max
+  minus min Q over the moves that leave the clustering as it is: one next state, so ideally
+  0), ``q_top_gap`` (best minus second-best Q) and ``q_lookahead_rank_corr`` (Spearman
+  correlation, per decision, between the 7n Q-values and the moves' one-step rewards);
 * for L-D3QN and LL-D3QN: ``score_without_eq6`` (the same trained network acting on
   ``argmax_a Q(s, a)`` of the current state), ``eq6_changed`` (share of the decisions where
   eq. 6's ``argmax_a sum_k P_k Q(s^k, a)`` differs from ``argmax_a Q(s, a)``) and the LSTM's
@@ -47,12 +51,13 @@ ROUNDS = 3
 VALIDATION_BASE = 500
 OUT = Path(__file__).resolve().parents[2] / "docs/reproduction/studies/d3qn-paper-network.json"
 STATIC = ("sc-mwvc", "greedy-lookahead", "oracle")
+LSTM_BASELINE = "explore-0.2"  # D3QN with the settings the L/LL-D3QN runs use
 
-# name -> (catalog agent, D3QNConfig overrides, env overrides). ``paper`` is the catalog
-# ``d3qn`` as it stands; the others change one thing the paper leaves open (or, marked "ours",
-# go beyond the paper's input).
+# name -> (catalog agent, D3QNConfig overrides, env overrides). ``explore-0.5`` is the catalog
+# ``d3qn`` as it stood when the study began, ``explore-0.2`` its default since; the others
+# change one thing the paper leaves open (or, marked "ours", go beyond the paper's input).
 VARIANTS: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
-    "paper": ("d3qn", {}, {}),
+    "explore-0.5": ("d3qn", {"exploration_fraction": 0.5}, {}),
     "explore-0.1": ("d3qn", {"exploration_fraction": 0.1}, {}),
     "explore-0.2": ("d3qn", {"exploration_fraction": 0.2}, {}),
     "target-100": ("d3qn", {"target_update": 100}, {}),
@@ -61,8 +66,8 @@ VARIANTS: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
     "no-validation": ("d3qn", {"validate_every": 0}, {}),
     "train-every-step": ("d3qn", {"train_freq": 1}, {}),
     "balance (ours)": ("d3qn", {}, {"observe_balance": True}),
-    "l-d3qn": ("l-d3qn", {}, {}),
-    "ll-d3qn": ("ll-d3qn", {}, {}),
+    "l-d3qn": ("l-d3qn", {"exploration_fraction": 0.2}, {}),
+    "ll-d3qn": ("ll-d3qn", {"exploration_fraction": 0.2}, {}),
 }
 
 
@@ -92,22 +97,30 @@ class DecisionProbe:
         self.paths.append(np.asarray(env.unwrapped.model.vehicle_path)[:, 0])
 
     def act(self, observation: Any) -> Any:
+        import torch
+        from scipy.stats import spearmanr
+
         from edge_envs.edge_cluster.model import one_core_actions
 
         agent, model = self.agent, self.env.unwrapped.model
         action = int(agent.act(observation))
-        changed = False
-        net = getattr(agent, "net", None)
-        if net is not None and getattr(agent, "predictor", None) is not None:
-            obs = agent.check_observation(observation).astype(np.float32)
-            plain = int(net.greedy(net.inputs(obs, agent.controller))[0])
-            changed = plain != action
         lookahead = model.one_core_lookahead()
-        _, labels = model.cluster_candidates(one_core_actions(np.array([action]),
+        _, labels = model.cluster_candidates(one_core_actions(np.arange(len(lookahead)),
                                                               model.params.n_servers))
-        noop = bool(np.array_equal(labels[0], model.labels))
+        same = np.all(labels == model.labels[None, :], axis=1)
         regret = float(lookahead.max() - lookahead[action])
-        self.rows.append((noop, regret < 1e-9, regret, changed))
+        row = [float(same[action]), float(regret < 1e-9), regret]
+        net = getattr(agent, "net", None)
+        if net is not None:
+            obs = agent.check_observation(observation).astype(np.float32)
+            x = torch.as_tensor(net.inputs(obs, agent.controller))[None]
+            with torch.no_grad():
+                q = net.head_q(x)[0].reshape(-1).numpy()
+            top = np.sort(q)[::-1]
+            rank = spearmanr(q, lookahead)[0] if np.ptp(lookahead) > 0 else np.nan
+            row += [float(int(q.argmax()) != action), float(np.ptp(q[same])),
+                    float(top[0] - top[1]), float(rank)]
+        self.rows.append(row)
         return action
 
 
@@ -124,6 +137,10 @@ def play(agent: Any, make_env, episodes: int) -> dict[str, Any]:
               "noop_share": float(rows[:, 0].mean()),
               "greedy_agreement": float(rows[:, 1].mean()),
               "step_regret": float(rows[:, 2].mean())}
+    if rows.shape[1] > 3:
+        result.update({"noop_q_spread": float(rows[:, 4].mean()),
+                       "q_top_gap": float(rows[:, 5].mean()),
+                       "q_lookahead_rank_corr": float(np.nanmean(rows[:, 6]))})
     predictor = getattr(agent, "predictor", None)
     if predictor is not None:
         result["eq6_changed"] = float(rows[:, 3].mean())
@@ -150,6 +167,7 @@ def run_learner(variant: str, seed: int, budget: int, episodes: int) -> dict[str
         row = {"variant": variant, "agent": name, "config": config,
                "env_overrides": env_overrides, "seed": seed, "layout": layout,
                "budget": budget, "episodes": episodes,
+               "exploration_fraction": agent.cfg.exploration_fraction,
                "training_steps": result.extra["training_steps"],
                "selected_step": result.extra.get("selected_step"),
                "train_s": round(train_s, 1)}
@@ -179,13 +197,14 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
     out = {}
     for key, rs in sorted(groups.items()):
         fields = [f for f in ("score", "score_without_eq6", "eq6_changed", "noop_share",
-                              "greedy_agreement", "step_regret", "lstm_accuracy",
-                              "repeat_last_accuracy", "train_s") if f in rs[0]]
+                              "greedy_agreement", "step_regret", "noop_q_spread", "q_top_gap",
+                              "q_lookahead_rank_corr", "lstm_accuracy",
+                              "repeat_last_accuracy", "train_s") if any(f in r for r in rs)]
         entry: dict[str, Any] = {"n": len(rs), "seeds": sorted(r.get("seed", r["layout"])
                                                               for r in rs)}
         for f in fields:
-            v = np.array([r[f] for r in rs], dtype=np.float64)
-            entry[f] = {"mean": round(float(v.mean()), 4),
+            v = np.array([r[f] for r in rs if f in r], dtype=np.float64)
+            entry[f] = {"mean": round(float(v.mean()), 4), "n": len(v),
                         "std": round(float(v.std(ddof=1)), 4) if len(v) > 1 else None}
         out[key] = entry
     return out
@@ -227,6 +246,14 @@ def render(data: dict[str, Any]) -> str:
             lines.append(f"| {name} | " + " | ".join(f"{r['score']:.3f}" for r in runs)
                          + f" | {_pm(summary[name], 'score')} | "
                          f"{_pm(summary[name], 'noop_share', 2)} |")
+    probed = [(k, e) for k, e in summary.items() if "q_top_gap" in e]
+    if probed:
+        lines += ["", "| variant (seeds with Q probe) | n | Q spread over the no-op moves | "
+                  "best minus second Q | rank correlation of Q with one-step rewards |",
+                  "|---|---|---|---|---|"]
+        for key, e in probed:
+            lines.append(f"| {key} | {e['q_top_gap']['n']} | {_pm(e, 'noop_q_spread')} | "
+                         f"{_pm(e, 'q_top_gap')} | {_pm(e, 'q_lookahead_rank_corr', 2)} |")
     lstm = [(k, e) for k, e in summary.items() if "eq6_changed" in e]
     if lstm:
         lines += ["", "| agent | seeds | score with eq. 6 | same network, argmax Q(s) | "
@@ -236,6 +263,17 @@ def render(data: dict[str, Any]) -> str:
             lines.append(f"| {key} | {e['n']} | {_pm(e, 'score')} | "
                          f"{_pm(e, 'score_without_eq6')} | {_pm(e, 'eq6_changed')} | "
                          f"{_pm(e, 'lstm_accuracy')} | {_pm(e, 'repeat_last_accuracy')} |")
+        lines += ["", f"| agent | minus `{LSTM_BASELINE}` (same seed and layout), per seed | "
+                  "mean |", "|---|---|---|"]
+        base = {r["seed"]: r["score"] for r in rows if r["variant"] == LSTM_BASELINE}
+        for key, _ in lstm:
+            variant = key.split(" @ ")[0]
+            diffs = [(r["seed"], r["score"] - base[r["seed"]]) for r in sorted(
+                rows, key=lambda r: r.get("seed", -1))
+                if r["variant"] == variant and r["seed"] in base]
+            if diffs:
+                lines.append(f"| {key} | " + " / ".join(f"{d:+.3f} (seed {k})" for k, d in diffs)
+                             + f" | {np.mean([d for _, d in diffs]):+.3f} |")
     return "\n".join(lines)
 
 
@@ -259,7 +297,7 @@ def save(path: Path, data: dict[str, Any]) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--variants", default="paper")
+    ap.add_argument("--variants", default="explore-0.2")
     ap.add_argument("--seeds", default="0,1,2")
     ap.add_argument("--budget", type=int, default=30_000)
     ap.add_argument("--episodes", type=int, default=6)
