@@ -37,7 +37,7 @@ class D3QNConfig:
             linearly from ``epsilon_start`` to ``epsilon_end``. Table 2 of paper 000 gives only
             the minimum epsilon (0.01) and leaves the schedule open; 0.2 was chosen on
             validation episodes (warehouse, 5 training seeds: 0.503 against 0.430 with 0.5;
-            ``docs/agents/d3qn.md``, "The paper's network: study"). The ``*-afterstate``
+            ``docs/agents/d3qn.md``, "The paper's network: what limits it"). The ``*-afterstate``
             catalog variants keep 0.5, the value they were measured with.
         buffer_size: replay capacity in transitions (ours: 20 000; capped at the number of
             training steps).

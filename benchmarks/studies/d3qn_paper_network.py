@@ -219,7 +219,7 @@ def _pm(entry: dict[str, Any], field: str, digits: int = 3) -> str:
 
 
 def render(data: dict[str, Any]) -> str:
-    """The markdown tables of ``docs/agents/d3qn.md`` ("The paper's network: study")."""
+    """The markdown tables of ``docs/agents/d3qn.md`` ("The paper's network: what limits it")."""
     summary, rows = data["summary"], data["rows"]
     lines = ["| variant | agent | change | seeds | score (mean ± sd) | per seed | training "
              "steps | no-op moves | best one-core move | regret per step |",
