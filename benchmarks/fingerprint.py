@@ -1,9 +1,11 @@
 """The code fingerprint that makes a stored result belong to one version of the code it ran.
 
-A job's fingerprint is a SHA-256 over the sorted ``(package/relative/path, bytes)`` of the
+A job's fingerprint is a SHA-256 over the sorted ``(package/relative/path, content)`` of the
 project files the job can run: the *static import closure* of its starting modules inside the
 ``edge_envs``, ``agents`` and ``benchmarks`` packages, plus the package data of every package
-in the closure. The starting modules (:func:`start_modules`) are
+in the closure. A ``.py`` file's content is its syntax tree without docstrings, comments and
+layout (:func:`_content`), so documentation edits keep stored results valid; other files
+count by their bytes. The starting modules (:func:`start_modules`) are
 
 * the job's system: every module of the ``edge_envs`` sub-package holding the env's entry
   point (``edge_envs.edge_cluster`` for ``EdgeCluster-v0``), ``edge_envs/__init__.py`` and
@@ -215,11 +217,36 @@ def _package_data(folder: Path) -> Iterable[Path]:
             yield path
 
 
+def _strip_docstrings(tree: ast.AST) -> ast.AST:
+    """``tree`` without the docstrings of its module, classes and functions."""
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if (isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+                and body and isinstance(body[0], ast.Expr)
+                and isinstance(body[0].value, ast.Constant)
+                and isinstance(body[0].value.value, str)):
+            node.body = body[1:] or [ast.Pass()]
+    return tree
+
+
+@functools.cache
+def _content(path: Path, _mtime_ns: int, _size: int) -> bytes:
+    """What of a file counts for the fingerprint: a ``.py`` file's syntax tree without
+    docstrings, comments, layout or line numbers (so documentation edits keep stored results
+    valid), any other file's bytes. Cached per file version."""
+    data = path.read_bytes()
+    if path.suffix != ".py":
+        return data
+    tree = _strip_docstrings(ast.parse(data, str(path)))
+    return ast.dump(tree, include_attributes=False).encode()
+
+
 def hash_files(entries: Mapping[str, Path]) -> str:
-    """SHA-256 hex digest over the sorted ``(name, bytes)`` of ``entries`` (name -> file)."""
+    """SHA-256 hex digest over the sorted ``(name, content)`` of ``entries`` (name -> file),
+    the content of a file being :func:`_content`."""
     digest = hashlib.sha256()
     for name in sorted(entries):
-        data = entries[name].read_bytes()
+        data = _content(entries[name], *_stat(entries[name]))
         # Lengths delimit the fields, so no two different trees hash the same stream.
         digest.update(f"{len(name)}:{name}{len(data)}:".encode())
         digest.update(data)

@@ -5,6 +5,7 @@ Edits are made in a copy of the three packages (``roots``), never in the working
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import hashlib
 import shutil
@@ -50,7 +51,7 @@ def of(j, roots):
     return fingerprint.code_fingerprint(j.env_id, modules, roots)
 
 
-def edit(roots, relative, data=b"\n# an edit\n"):
+def edit(roots, relative, data=b"\n_AN_EDIT = 1\n"):
     path = next(r for r in roots if r.name == relative.split("/")[0]).parent / relative
     assert path.is_file(), relative
     with open(path, "ab") as fh:
@@ -269,8 +270,24 @@ def test_closure_follows_every_import_and_nothing_else(tmp_path, monkeypatch):
 def test_hash_files_hand_computed(tmp_path):
     write(tmp_path, {"pkg/a.py": "x=1\n", "pkg/data/t.npz": b"\x00"})
     entries = {"pkg/data/t.npz": tmp_path / "pkg/data/t.npz", "pkg/a.py": tmp_path / "pkg/a.py"}
-    stream = b"8:pkg/a.py4:x=1\n" + b"14:pkg/data/t.npz1:\x00"
+    tree = ast.dump(ast.parse("x=1"), include_attributes=False).encode()  # Python-version form
+    assert tree.startswith(b"Module(body=[Assign(targets=[Name(id='x', ctx=Store())], "
+                           b"value=Constant(value=1))]")
+    stream = f"8:pkg/a.py{len(tree)}:".encode() + tree + b"14:pkg/data/t.npz1:\x00"
     assert fingerprint.hash_files(entries) == hashlib.sha256(stream).hexdigest()
+
+
+def test_docstrings_comments_and_layout_do_not_count(tmp_path):
+    body = 'def f(a):\n    return a + 1\n\n\nclass C:\n    x = 2\n'
+    documented = ('"""Module doc."""\n# a comment\ndef f(a):  # why\n    """Doc."""\n'
+                  '    return (a +\n            1)\n\n\nclass C:\n    """Doc."""\n\n    x = 2\n')
+    write(tmp_path, {"a/m.py": body, "b/m.py": documented, "c/m.py": body.replace("1", "2"),
+                     "d/m.py": 'def f(a):\n    a = 0\n    "not a docstring"\n    return a\n',
+                     "e/m.py": 'def f(a):\n    a = 0\n    return a\n'})
+    digest = {k: fingerprint.hash_files({"m.py": tmp_path / k / "m.py"}) for k in "abcde"}
+    assert digest["a"] == digest["b"]  # only documentation and layout differ
+    assert digest["c"] != digest["a"]  # code differs
+    assert digest["d"] != digest["e"]  # a string statement after the first is code
 
 
 def test_agent_modules_are_project_factories_in_the_config():
