@@ -227,7 +227,7 @@ def test_quick_preset_runs_every_system(toy, capsys, tmp_path):
                              "--results", tmp_path, "--no-progress")
     assert code == 0, err
     assert "warning: agent 'sb3-ppo' is not registered (yet); skipped" in err
-    assert "8 job(s) run" in err
+    assert "12 job(s) run" in err  # 4 agents x 3 training seeds
     assert "BenchToy-v0 / tiny {\"episode_slots\":3}" in out
     with Store(tmp_path) as store:
         rows = store.rows()
@@ -236,7 +236,7 @@ def test_quick_preset_runs_every_system(toy, capsys, tmp_path):
     # running it again resumes: nothing recomputed
     code, out2, err = run_cli(capsys, "run", "--preset", "quick", "--workers", "1",
                               "--results", tmp_path, "--no-progress")
-    assert code == 0 and "0 job(s) run, 8 already stored" in err and out2 == out
+    assert code == 0 and "0 job(s) run, 12 already stored" in err and out2 == out
 
 
 def test_progress_bar_goes_to_stderr(toy, capsys, tmp_path):
