@@ -102,7 +102,8 @@ def test_sigkill_then_resume(tmp_path, code):
 
 
 def test_same_command_resumes_and_a_code_change_reruns(tmp_path, code):
-    """Untouched, the command resumes; after an edit of the code, it re-runs."""
+    """Untouched or with only a comment added, the command resumes; after an edit of the
+    code, it re-runs."""
     results = tmp_path / "results"
     cmd = [sys.executable, "-m", "benchmarks", "run", "--import", "tests.benchmark_toy",
            "--env", "BenchToy-v0", "--scenario", "tiny",
@@ -121,7 +122,10 @@ def test_same_command_resumes_and_a_code_change_reruns(tmp_path, code):
     assert "4 job(s) run, 0 already stored" in run()
     assert "0 job(s) run, 4 already stored" in run()
     with open(code / "edge_envs" / "registry.py", "a") as fh:
-        fh.write("\n# a change that alters no number, still a new code version\n")
+        fh.write("\n# documentation only: the same code version\n")
+    assert "0 job(s) run, 4 already stored" in run()
+    with open(code / "edge_envs" / "registry.py", "a") as fh:
+        fh.write("\n_A_CHANGE_THAT_ALTERS_NO_NUMBER = 'still a new code version'\n")
     assert "4 job(s) run, 0 already stored" in run()
     db = sqlite3.connect(results / "results.sqlite")
     fingerprints = [r[0] for r in db.execute("SELECT code_fingerprint FROM results ORDER BY id")]
