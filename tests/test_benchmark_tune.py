@@ -76,17 +76,21 @@ def test_entry_without_scenario_keeps_the_scenario_entries(tmp_path):
         "hyperparams": {"gamma": 0.99}, "scenarios": {"s": {"hyperparams": {"gamma": 0.0}}}}}
 
 
-def test_gamma_zero_is_searched_only_where_actions_do_not_affect_the_future():
+def test_gamma_is_zero_where_actions_do_not_affect_the_future_and_searched_elsewhere():
     import optuna
 
-    def gammas(affects_future):
+    def sample(affects_future):
         study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
         trial = study.ask()
-        tune.sample_entry(trial, "ppo", affects_future)
-        return study.trials[0].distributions["gamma"].choices
+        entry = tune.sample_entry(trial, "ppo", affects_future)
+        return entry, study.trials[0].distributions
 
-    assert 0.0 in gammas(False)
-    assert 0.0 not in gammas(True)
+    entry, searched = sample(False)
+    assert entry["hyperparams"]["gamma"] == 0.0
+    assert "gamma" not in searched
+    entry, searched = sample(True)
+    assert 0.0 not in searched["gamma"].choices
+    assert entry["hyperparams"]["gamma"] in searched["gamma"].choices
 
 
 def test_a_trial_builds_the_agent_from_the_entry_alone():

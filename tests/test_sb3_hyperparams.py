@@ -99,7 +99,12 @@ def test_every_shipped_file_loads_and_none_claims_tuning():
             assert env_id == hyperparams.DEFAULT_KEY or env_id in SYSTEMS
             assert (entry or {}).get("tuned") is None
             if env_id in SYSTEMS and not SYSTEMS[env_id].actions_affect_future:
-                assert entry["hyperparams"]["gamma"] == 0.0  # a bandit: no discounting
+                # A bandit: no discounting, in the env entry and every tuned scenario entry,
+                # and VecNormalize's return estimate (if any) discounts the same way.
+                for scenario in (None, *(entry.get("scenarios") or {})):
+                    merged = load(algorithm, env_id, scenario)
+                    assert merged["hyperparams"]["gamma"] == 0.0, (algorithm, scenario)
+                    assert (merged.get("normalize") or {}).get("gamma", 0.0) == 0.0
         if algorithm in ("dqn", "sac", "td3", "ddpg"):
             assert load(algorithm, "AnyEnv-v0")["hyperparams"]["buffer_size"] == 100_000
 
