@@ -23,8 +23,10 @@ string the AST cannot see). A module's parent packages are in it too, with the i
 imports the system packages by discovery (``importlib`` over its folder), so other systems are
 not in the closure. Package data: the non-``.py`` files of a package's folder and of its
 sub-folders that are not packages (``edge_envs/edge_cluster/data/``, ``agents/hyperparams/
-*.yml``), counted when the package is in the closure. :data:`KEY_ONLY` (this module) is left
-out: it decides keys, not results.
+*.yml``), counted when the package is in the closure. A table keyed by env id
+(:data:`PER_ENV_TABLES`: the SB3 hyper-parameter files) counts only by the job's env entry and
+its ``default`` entry, so tuning one env keeps the stored results of the others valid.
+:data:`KEY_ONLY` (this module) is left out: it decides keys, not results.
 
 So an edit to another system, another agent or the leaderboard leaves a job's key as it was,
 and an edit to anything the job can execute gives new keys. Being a content hash, it is the
@@ -68,6 +70,11 @@ STRING_IMPORTS: dict[str, tuple[str, ...]] = {}
 # Code that decides keys, not results: left out of every fingerprint (a change to how keys are
 # computed shows in the keys themselves), so editing it does not make stored results stale.
 KEY_ONLY = ("benchmarks.fingerprint",)
+# Package-data folders of YAML tables keyed by env id, each env's entry read only by that env's
+# jobs (agents/hyperparams/<algo>.yml): a job's fingerprint counts the job's env entry and the
+# ``default`` entry (agents.hyperparams.DEFAULT_KEY) of each table, not the whole file.
+PER_ENV_TABLES = ("agents/hyperparams",)
+TABLE_DEFAULT = "default"
 # A ``"package.module:attr"`` string in an agent config: a factory the agent will import.
 _FACTORY = re.compile(r"([A-Za-z_]\w*(?:\.\w+)*):[A-Za-z_][\w.]*")
 
@@ -241,12 +248,39 @@ def _content(path: Path, _mtime_ns: int, _size: int) -> bytes:
     return ast.dump(tree, include_attributes=False).encode()
 
 
-def hash_files(entries: Mapping[str, Path]) -> str:
+@functools.cache
+def _env_entries(path: Path, env_id: str, _mtime_ns: int, _size: int) -> bytes:
+    """What of a :data:`PER_ENV_TABLES` file counts for a job of ``env_id``: the canonical JSON
+    of its ``env_id`` and ``default`` entries (comments, layout and other envs do not count).
+    Cached per file version."""
+    import json
+
+    import yaml
+
+    data = path.read_bytes()
+    try:
+        table = yaml.safe_load(data) or {}
+    except yaml.YAMLError:  # the job will fail to read it; its key still follows the bytes
+        return data
+    if not isinstance(table, dict):
+        return data
+    kept = {key: table[key] for key in (TABLE_DEFAULT, env_id) if key in table}
+    return json.dumps(kept, sort_keys=True, separators=(",", ":"), default=str).encode()
+
+
+def _per_env(name: str) -> bool:
+    return name.endswith((".yml", ".yaml")) and name.rpartition("/")[0] in PER_ENV_TABLES
+
+
+def hash_files(entries: Mapping[str, Path], env_id: str | None = None) -> str:
     """SHA-256 hex digest over the sorted ``(name, content)`` of ``entries`` (name -> file),
-    the content of a file being :func:`_content`."""
+    the content of a file being :func:`_content`, or for a job of ``env_id`` the
+    :func:`_env_entries` of a :data:`PER_ENV_TABLES` file."""
     digest = hashlib.sha256()
     for name in sorted(entries):
-        data = _content(entries[name], *_stat(entries[name]))
+        path = entries[name]
+        data = (_env_entries(path, env_id, *_stat(path)) if env_id is not None and _per_env(name)
+                else _content(path, *_stat(path)))
         # Lengths delimit the fields, so no two different trees hash the same stream.
         digest.update(f"{len(name)}:{name}{len(data)}:".encode())
         digest.update(data)
@@ -298,7 +332,7 @@ def code_fingerprint(env_id: str, agent_modules: tuple[str, ...] = (),
     Cached per arguments: computed once per process."""
     tree = Tree(source_roots() if roots is None else roots)
     modules = tree.closure(start_modules(tree, env_id, agent_modules)) - set(KEY_ONLY)
-    return hash_files(tree.files(modules))
+    return hash_files(tree.files(modules), env_id)
 
 
 def job_fingerprint(env_id: str, factory: str | Callable[..., Any],

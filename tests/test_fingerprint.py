@@ -99,8 +99,35 @@ def test_package_data_the_job_reads_changes_it(roots):
     before, ppo_before = of(d3qn, roots), of(ppo, roots)
     edit(roots, "edge_envs/edge_cluster/data/warehouse_seed0.npz", b"\x00")
     assert of(d3qn, roots) != before and of(ppo, roots) == ppo_before
-    edit(roots, "agents/hyperparams/ppo.yml", b"# a comment\n")
+    set_entry(roots, "ppo", "LargeScaleMEC-v0", {"hyperparams": {"gamma": 0.5}})
     assert of(ppo, roots) != ppo_before
+
+
+def set_entry(roots, algorithm, key, entry):
+    """Replace entry ``key`` of ``agents/hyperparams/<algorithm>.yml`` in the copy."""
+    import yaml
+
+    path = next(r for r in roots if r.name == "agents") / "hyperparams" / f"{algorithm}.yml"
+    table = yaml.safe_load(path.read_text())
+    table[key] = entry
+    path.write_text(yaml.safe_dump(table))
+
+
+def test_a_hyperparameter_file_counts_by_the_jobs_env_entry_and_its_default(roots):
+    ppo_lsm, ppo_cluster = job("LargeScaleMEC-v0", "sb3-ppo"), job(agent="sb3-ppo")
+    before = of(ppo_lsm, roots), of(ppo_cluster, roots)
+    # Comments and layout do not count (the file is rewritten without its comments).
+    set_entry(roots, "ppo", "OffloadSAP-v0", __import__("yaml").safe_load(
+        (next(r for r in roots if r.name == "agents") / "hyperparams" / "ppo.yml").read_text()
+    ).get("OffloadSAP-v0"))
+    assert (of(ppo_lsm, roots), of(ppo_cluster, roots)) == before
+    # Tuning LargeScaleMEC (another algorithm's file too) leaves EdgeCluster's jobs as they are.
+    for algorithm in ("ppo", "td3"):
+        set_entry(roots, algorithm, "LargeScaleMEC-v0", {"hyperparams": {"gamma": 0.25}})
+    assert of(ppo_cluster, roots) == before[1] and of(ppo_lsm, roots) != before[0]
+    changed = of(ppo_lsm, roots)
+    set_entry(roots, "dqn", "default", {"hyperparams": {"buffer_size": 5000}})
+    assert of(ppo_cluster, roots) != before[1] and of(ppo_lsm, roots) != changed
 
 
 def test_runner_and_evaluation_code_change_every_job(roots):
