@@ -121,7 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="hyper-parameter file to merge into (default hyperparams-<algo>.yml)")
 
     p = sub.add_parser("reproduce", help="run a paper's experiments and write its report")
-    p.add_argument("paper", help="paper to reproduce (dirs, cluster)")
+    p.add_argument("paper", help="paper to reproduce (cluster, offload-sap, single-cell, dirs)")
     p.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the paper's script")
     return parser
 

@@ -67,7 +67,7 @@ class D3QNConfig:
         validation_episodes: episodes per validation (ours: 6).
         network: ``dueling``: the paper's network (Table 2: ``n x 7`` Q-values from the
             state, hidden 600-300-150); ``afterstate``: one shared network scores each
-            one-core move's outcome (ours, the catalog default; single view only).
+            one-core move's outcome (ours: the ``*-afterstate`` variants; single view only).
         seed: seed of the networks' initial weights (``train(seed=...)`` seeds the rest).
     """
 

@@ -28,8 +28,8 @@ class EdgeClusterParams:
         area_m: side of the square deployment area (15 m x 15 m, sec. 5.1).
         n_nodes: number of IoT nodes ``M``.
         n_servers: number of edge servers ``n`` (= clusters = cluster-cores).
-        comm_range_m: transmission range; nodes closer than this are neighbours (3 m).
-        sensing_range_m: a node senses a vehicle closer than this (6 m, sec. 5.1).
+        comm_range_m: transmission range; nodes at most this far apart are neighbours (3 m).
+        sensing_range_m: a node senses a vehicle at most this far away (6 m, sec. 5.1).
         standard_msg_bytes: size of a standard message ``ST_mesg`` (1 KB = 1000 bytes).
         sensing_ratio: ``SN_mesg / ST_mesg`` (3 in sec. 5.1; swept 2/3/4 in sec. 5.4.4).
         link_bytes_per_s: speed of a link between IoT devices (10 KB/s); only used for the
