@@ -5,7 +5,8 @@ PettingZoo view, a random policy runs ``--steps`` env steps (``--pz-steps`` for 
 episodes reset as they end) under :mod:`tracemalloc`. The traced size is sampled at ten
 checkpoints after a warm-up of two episodes (caches, lazy imports); *growth* is the last
 sample minus the first. A run whose growth exceeds ``--limit-mb`` fails the command (exit
-status 1). The table goes to ``docs/memory.md`` unless ``--print-only``.
+status 1). The table goes to ``docs/memory.md`` unless ``--print-only``; with ``--env`` the
+rows of the other systems are kept from the previous file (and the header says so).
 """
 
 from __future__ import annotations
@@ -113,7 +114,16 @@ def _row(r: MemoryRun) -> str:
             f"| {r.growth_mb:+.2f} | {r.peak_mb:.2f} |")
 
 
-def to_markdown(runs: Sequence[MemoryRun], limit_mb: float, note: str = "") -> str:
+def kept_rows(text: str, env_ids: Sequence[str]) -> list[str]:
+    """The table rows of a previous report ``text`` whose env id is not in ``env_ids``, so that
+    measuring some systems again keeps the others' measurements."""
+    rows = [line for line in text.splitlines()
+            if line.startswith("| ") and not line.startswith(("| run ", "| ---"))]
+    return [row for row in rows if row[2:].split(" (")[0] not in env_ids]
+
+
+def to_markdown(runs: Sequence[MemoryRun], limit_mb: float, note: str = "",
+                kept: Sequence[str] = ()) -> str:
     lines = [
         "# Memory over long runs",
         "",
@@ -123,11 +133,13 @@ def to_markdown(runs: Sequence[MemoryRun], limit_mb: float, note: str = "") -> s
         "warm-up episodes. Growth = traced size at the last of ten checkpoints minus the "
         f"first; the command fails above {limit_mb:g} MB. Wall-clock includes tracemalloc's "
         "overhead (several times slower than `docs/performance.md`)."
-        + (f" {note}" if note else ""),
+        + (f" {note}" if note else "")
+        + (f" Rows of {', '.join(sorted({r[2:].split(' (')[0] for r in kept}))} are kept from "
+           "the previous report (measured then, not now)." if kept else ""),
         "",
         "| run | steps | s | first MB | last MB | growth MB | peak MB |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
-        *(_row(r) for r in runs),
+        *sorted([*(_row(r) for r in runs), *kept]),
         "",
     ]
     return "\n".join(lines)
@@ -148,9 +160,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if min(args.steps, args.pz_steps) < CHECKPOINTS:
         parser.error(f"--steps and --pz-steps must be at least {CHECKPOINTS}")
     runs = all_runs(args.steps, args.pz_steps, args.env)
-    text = to_markdown(runs, args.limit_mb, args.note)
+    out = Path(args.out)
+    kept = kept_rows(out.read_text(), args.env) if args.env and out.exists() else []
+    text = to_markdown(runs, args.limit_mb, args.note, kept)
     if not args.print_only:
-        Path(args.out).write_text(text)
+        out.write_text(text)
     bad = [r for r in runs if r.growth_mb > args.limit_mb]
     for r in bad:
         print(f"memory grew by {r.growth_mb:.2f} MB in {r.name} (limit {args.limit_mb:g} MB)")

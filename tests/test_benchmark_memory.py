@@ -40,3 +40,18 @@ def test_cli_writes_a_row_per_env_and_view(tmp_path):
 def test_cli_fails_when_growth_exceeds_the_limit(tmp_path):
     assert memory.main(["--steps", "30", "--pz-steps", "20", "--limit-mb", "-1",
                         "--out", str(tmp_path / "m.md")]) == 1
+
+
+def test_cli_with_env_keeps_the_other_systems_rows(tmp_path):
+    out = tmp_path / "memory.md"
+    assert memory.main(["--steps", "30", "--pz-steps", "20", "--out", str(out)]) == 0
+    other = next(e for e in ENV_IDS if e != "LargeScaleMEC-v0")
+    old_row = next(line for line in out.read_text().splitlines()
+                   if line.startswith(f"| {other} (gym) |"))
+    assert memory.main(["--steps", "40", "--pz-steps", "20", "--env", "LargeScaleMEC-v0",
+                        "--out", str(out)]) == 0
+    text = out.read_text()
+    assert "| LargeScaleMEC-v0 (gym) | 40 |" in text
+    assert "| LargeScaleMEC-v0 (gym) | 30 |" not in text
+    assert old_row in text and "kept from the previous report" in text
+    assert text.count("| run |") == 1
