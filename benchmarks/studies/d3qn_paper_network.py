@@ -221,9 +221,9 @@ def _pm(entry: dict[str, Any], field: str, digits: int = 3) -> str:
 def render(data: dict[str, Any]) -> str:
     """The markdown tables of ``docs/agents/d3qn.md`` ("The paper's network: what limits it")."""
     summary, rows = data["summary"], data["rows"]
-    lines = ["| variant | agent | change | seeds | score (mean ± sd) | per seed | training "
-             "steps | no-op moves | best one-core move | regret per step |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| variant | agent | change | budget | seeds | score (mean ± sd) | per seed | "
+             "training steps | no-op moves | best one-core move | regret per step |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for key, entry in summary.items():
         if " @ " not in key:
             continue
@@ -234,7 +234,8 @@ def render(data: dict[str, Any]) -> str:
         change = ", ".join(f"`{k}={v}`" for k, v in {**config, **env}.items()) or "-"
         steps = sorted({r["training_steps"] for r in runs})
         lines.append(
-            f"| {variant} | `{name}` | {change} | {entry['n']} | {_pm(entry, 'score')} | "
+            f"| {variant} | `{name}` | {change} | {budget} | {entry['n']} | "
+            f"{_pm(entry, 'score')} | "
             + " / ".join(f"{r['score']:.3f}" for r in runs)
             + f" | {'/'.join(str(s) for s in steps)} | {_pm(entry, 'noop_share', 2)} | "
             f"{_pm(entry, 'greedy_agreement', 2)} | {_pm(entry, 'step_regret')} |")
@@ -263,14 +264,16 @@ def render(data: dict[str, Any]) -> str:
             lines.append(f"| {key} | {e['n']} | {_pm(e, 'score')} | "
                          f"{_pm(e, 'score_without_eq6')} | {_pm(e, 'eq6_changed')} | "
                          f"{_pm(e, 'lstm_accuracy')} | {_pm(e, 'repeat_last_accuracy')} |")
-        lines += ["", f"| agent | minus `{LSTM_BASELINE}` (same seed and layout), per seed | "
-                  "mean |", "|---|---|---|"]
-        base = {r["seed"]: r["score"] for r in rows if r["variant"] == LSTM_BASELINE}
+        lines += ["", f"| agent | minus `{LSTM_BASELINE}` (same seed, layout and budget), per "
+                  "seed | mean |", "|---|---|---|"]
+        base = {(r["seed"], r["budget"]): r["score"] for r in rows
+                if r["variant"] == LSTM_BASELINE}
         for key, _ in lstm:
-            variant = key.split(" @ ")[0]
-            diffs = [(r["seed"], r["score"] - base[r["seed"]]) for r in sorted(
+            variant, budget = key.split(" @ ")
+            diffs = [(r["seed"], r["score"] - base[r["seed"], r["budget"]]) for r in sorted(
                 rows, key=lambda r: r.get("seed", -1))
-                if r["variant"] == variant and r["seed"] in base]
+                if r["variant"] == variant and r["budget"] == int(budget)
+                and (r["seed"], r["budget"]) in base]
             if diffs:
                 lines.append(f"| {key} | " + " / ".join(f"{d:+.3f} (seed {k})" for k, d in diffs)
                              + f" | {np.mean([d for _, d in diffs]):+.3f} |")
