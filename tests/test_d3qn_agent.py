@@ -131,6 +131,9 @@ def _predicted_states_midway(**env_kw):
     agent.predictor.displacement_m[:] = np.array([[0, 4], [0, -4], [-4, 0], [4, 0], [3, 3],
                                                   [3, -3], [-3, 3], [-3, -3], [0, 0]])
     obs, _ = env.reset(seed=2)
+    # Seeded: about 1 in 130 unseeded action draws leaves a clustering whose lookahead does not
+    # change within 4 m, and the tests below need one that does.
+    env.action_space.seed(2)
     for _ in range(5):
         obs, *_ = env.step(env.action_space.sample())
     agent.begin_episode(env)
