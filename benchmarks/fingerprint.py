@@ -67,14 +67,14 @@ SHARED_PACKAGES = ("edge_envs.core",)
 # Factories and ``"module:attr"`` config values of a job are followed already; the entry
 # point of the job's system is inside its package, which is included whole.
 STRING_IMPORTS: dict[str, tuple[str, ...]] = {}
-# Code that decides keys, not results: left out of every fingerprint (a change to how keys are
-# computed shows in the keys themselves), so editing it does not make stored results stale.
+# Code that decides keys, not results: left out of every fingerprint, its imports not followed
+# (a change to how keys are computed shows in the keys themselves), so editing it, or what it
+# imports, does not make stored results stale.
 KEY_ONLY = ("benchmarks.fingerprint",)
 # Package-data folders of YAML tables keyed by env id, each env's entry read only by that env's
 # jobs (agents/hyperparams/<algo>.yml): a job's fingerprint counts the job's env entry and the
 # ``default`` entry (agents.hyperparams.DEFAULT_KEY) of each table, not the whole file.
 PER_ENV_TABLES = ("agents/hyperparams",)
-TABLE_DEFAULT = "default"
 # A ``"package.module:attr"`` string in an agent config: a factory the agent will import.
 _FACTORY = re.compile(r"([A-Za-z_]\w*(?:\.\w+)*):[A-Za-z_][\w.]*")
 
@@ -135,20 +135,22 @@ class Tree:
         """``a.b.c`` -> ``["a.b", "a"]``: the packages whose ``__init__`` importing it runs."""
         return [module.rsplit(".", i)[0] for i in range(1, module.count(".") + 1)]
 
-    def closure(self, start: Iterable[str]) -> set[str]:
-        """``start`` (project modules only) and every project module they import, transitively.
+    def closure(self, start: Iterable[str], skip: Iterable[str] = ()) -> set[str]:
+        """``start`` (project modules only) and every project module they import, transitively;
+        a module of ``skip`` is neither counted nor followed.
 
         A package reached only as the parent of a module counts with the imports its
         ``__init__`` runs (module level), not those inside its functions: importing
         ``benchmarks.reproduce.wrapper`` runs ``benchmarks/reproduce/__init__.py`` but not its
         command-line dispatcher. Imported by name, a module counts with all its imports.
         """
+        skip = set(skip)
         full: set[str] = set()
         parent_only: set[str] = set()
         todo = [(m, True) for m in start if self.module_file(m) is not None]
         while todo:
             module, named = todo.pop()
-            if module in full or (not named and module in parent_only):
+            if module in skip or module in full or (not named and module in parent_only):
                 continue
             (full if named else parent_only).add(module)
             todo.extend((m, False) for m in self.parents(module))
@@ -253,9 +255,10 @@ def _env_entries(path: Path, env_id: str, _mtime_ns: int, _size: int) -> bytes:
     """What of a :data:`PER_ENV_TABLES` file counts for a job of ``env_id``: the canonical JSON
     of its ``env_id`` and ``default`` entries (comments, layout and other envs do not count).
     Cached per file version."""
-    import json
-
     import yaml
+
+    from agents.hyperparams import DEFAULT_KEY
+    from benchmarks.jobs import canonical_json
 
     data = path.read_bytes()
     try:
@@ -264,8 +267,11 @@ def _env_entries(path: Path, env_id: str, _mtime_ns: int, _size: int) -> bytes:
         return data
     if not isinstance(table, dict):
         return data
-    kept = {key: table[key] for key in (TABLE_DEFAULT, env_id) if key in table}
-    return json.dumps(kept, sort_keys=True, separators=(",", ":"), default=str).encode()
+    kept = {key: table[key] for key in (DEFAULT_KEY, env_id) if key in table}
+    try:
+        return canonical_json(kept).encode()
+    except TypeError:  # a YAML value JSON has no form for (a date): follow the bytes
+        return data
 
 
 def _per_env(name: str) -> bool:
@@ -331,7 +337,7 @@ def code_fingerprint(env_id: str, agent_modules: tuple[str, ...] = (),
     run (:func:`start_modules` and their closure); ``roots`` default to :func:`source_roots`.
     Cached per arguments: computed once per process."""
     tree = Tree(source_roots() if roots is None else roots)
-    modules = tree.closure(start_modules(tree, env_id, agent_modules)) - set(KEY_ONLY)
+    modules = tree.closure(start_modules(tree, env_id, agent_modules), skip=KEY_ONLY)
     return hash_files(tree.files(modules), env_id)
 
 

@@ -70,6 +70,11 @@ def test_other_systems_and_agents_leave_an_edge_cluster_d3qn_job_unchanged(roots
                      "benchmarks/fingerprint.py"):
         edit(roots, relative)
     assert of(d3qn, roots) == before
+    # What the key code imports (the SB3 tables' module) is not a D3QN job's code either.
+    tree = fingerprint.Tree(roots)
+    modules = fingerprint.agent_modules(d3qn.factory or d3qn.agent, d3qn.build_config())
+    start = fingerprint.start_modules(tree, d3qn.env_id, modules)
+    assert "agents.hyperparams" not in tree.closure(start, skip=fingerprint.KEY_ONLY)
     # The same edits are the PPO job's code (its system, its agent, its yml): it changes.
     assert of(ppo, roots) != ppo_before
 
@@ -290,6 +295,8 @@ def test_closure_follows_every_import_and_nothing_else(tmp_path, monkeypatch):
     assert tree.closure(["agents.h.i"]) == {"agents", "agents.h", "agents.h.i", "agents.e"}
     assert tree.closure(["agents.j"]) == {"agents", "agents.h", "agents.j", "agents.e",
                                           "agents.f"}
+    # A skipped module (the key code) is not counted and what it imports is not followed.
+    assert tree.closure(["agents.j"], skip=("agents.h",)) == {"agents", "agents.j"}
     assert tree.package_modules("agents.a") == ["agents.a", "agents.a.b", "agents.a.c",
                                                 "agents.a.sub"]
 
