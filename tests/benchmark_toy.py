@@ -228,20 +228,32 @@ COUNTER_ENV = "BENCH_TOY_COUNTER"
 
 
 class SlowAgent(GreedyAgent):
-    """Greedy, but training sleeps ``delay_s`` and logs ``seed`` to ``$BENCH_TOY_COUNTER``."""
+    """Greedy, but training logs ``seed pid`` to ``$BENCH_TOY_COUNTER`` and sleeps ``delay_s``,
+    and then, while fewer than ``processes`` distinct pids are in the log (at most 60 s), longer:
+    a barrier that makes concurrent runs overlap however slowly the machine starts them."""
 
     name = "toy-slow"
 
-    def __init__(self, env, delay_s: float = 0.5) -> None:
-        super().__init__(env, delay_s=delay_s)
+    def __init__(self, env, delay_s: float = 0.5, processes: int = 1) -> None:
+        super().__init__(env, delay_s=delay_s, processes=processes)
 
     def train(self, make_env, budget_steps, seed, progress=None):
         path = os.environ.get(COUNTER_ENV)
         if path:
             with open(path, "a") as fh:
-                fh.write(f"{seed}\n")
+                fh.write(f"{seed} {os.getpid()}\n")
         time.sleep(float(self.config["delay_s"]))
+        deadline = time.monotonic() + 60
+        while path and len(_logged_pids(path)) < int(self.config["processes"]):
+            if time.monotonic() > deadline:
+                raise TimeoutError("the other processes never logged a job")
+            time.sleep(0.02)
         return TrainResult()
+
+
+def _logged_pids(path: str) -> set[str]:
+    with open(path) as fh:
+        return {line.split()[1] for line in fh.read().splitlines()}
 
 
 def _attempt(seed: int) -> int:

@@ -216,7 +216,9 @@ def test_serial_backend_stops_a_hung_job(toy, tmp_path, monkeypatch):
 def test_two_runs_on_one_store_split_the_jobs(tmp_path, code):  # noqa: F811
     results, counter = tmp_path / "results", tmp_path / "attempts.txt"
     env = run_env(code, **{COUNTER_ENV: str(counter)})
-    cmd = command(results, "SlowAgent", {"delay_s": 0.4}, "0-7", "--workers", "1")
+    # The first run's first job waits until the second run has started one: both must work.
+    cmd = command(results, "SlowAgent", {"delay_s": 0.1, "processes": 2}, "0-7",
+                  "--workers", "1")
     first = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
                              stderr=subprocess.PIPE, text=True)
     second = None
@@ -345,12 +347,13 @@ def test_ray_retries_a_dead_worker_once_and_cancels_a_hung_task(toy, tmp_path, m
     kill = plugin_jobs("KillSelfAgent", {"deaths": {"0": 2, "1": 1}}, (0, 1))
     hang = plugin_jobs("HangAgent", {"hangs": {"2": 1}}, (2, 3))
     # the hung job first: the others run beside it on the second CPU. Ray's clock starts at
-    # submission, worker start-ups included, hence a limit that a loaded machine cannot reach.
+    # submission, worker start-ups included, hence a limit that a loaded machine cannot reach
+    # (20 s was, with both cores busy: five worker start-ups queue behind the hung job).
     report = run_jobs(hang + kill, tmp_path, backend="ray", workers=2, preload=PRELOAD,
-                      progress=False, job_timeout_s=20)
+                      progress=False, job_timeout_s=40)
     assert dict(report.failed) == {
         kill[0].label(): "worker died: WorkerCrashedError (Ray does not report the signal)",
-        hang[0].label(): "timed out after 20 s",
+        hang[0].label(): "timed out after 40 s",
     }
     assert sorted(report.ran) == sorted([kill[1].key, hang[1].key])
     assert attempts(counter) == {0: 2, 1: 2, 2: 1, 3: 1}

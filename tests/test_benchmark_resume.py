@@ -49,6 +49,11 @@ def _rows(db_path: Path) -> dict[str, tuple]:
         return {}
 
 
+def _seeds(counter):
+    """Training starts per seed, from the agents' ``seed pid`` log."""
+    return Counter(line.split()[0] for line in counter.read_text().splitlines())
+
+
 @pytest.mark.skipif(not hasattr(os, "killpg"), reason="needs POSIX process groups")
 def test_sigkill_then_resume(tmp_path, code):
     results, counter = tmp_path / "results", tmp_path / "trained.txt"
@@ -80,7 +85,7 @@ def test_sigkill_then_resume(tmp_path, code):
     db = sqlite3.connect(db_path)
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     db.close()
-    started_before = Counter(counter.read_text().split())
+    started_before = _seeds(counter)
     # every job that was started either finished or was in flight (at most one per worker)
     assert len(before) <= sum(started_before.values()) <= len(before) + WORKERS
 
@@ -91,7 +96,7 @@ def test_sigkill_then_resume(tmp_path, code):
     after = _rows(db_path)
     assert len(after) == N_JOBS
     assert {k: after[k] for k in before} == before  # same row ids and finish times
-    trained = Counter(counter.read_text().split())
+    trained = _seeds(counter)
     assert set(trained) == {str(s) for s in range(N_JOBS)}
     for _, seed, _ in before.values():
         assert trained[str(seed)] == 1, f"finished job (seed {seed}) was trained again"
