@@ -144,6 +144,17 @@ def test_above_claim_names_the_agents_that_are_not_beaten():
     assert rc.above_claim("", "", table, ("a", "c"), "x", ("y",)).holds is None
 
 
+def test_paired_difference_matches_runs_by_training_seed():
+    cell = {"a": {"by_seed": {0: 0.5, 1: 0.7, 2: 0.4, 3: 0.9}},
+            "b": {"by_seed": {0: 0.4, 1: 0.4, 2: 0.2}}}
+    mean, half, n = rc.paired_difference(cell, "a", "b")
+    # Pairs 0-2 (seed 3 has no partner): 0.1, 0.3, 0.2 -> mean 0.2, sd 0.1, t(0.975, 2) 4.303.
+    assert (n, mean) == (3, pytest.approx(0.2))
+    assert half == pytest.approx(4.3027 * 0.1 / 3 ** 0.5, rel=1e-4)
+    assert rc.paired_difference({"a": cell["a"], "b": {"by_seed": {0: 0.1}}}, "a", "b") is None
+    assert rc.paired_difference(cell, "a", "missing") is None
+
+
 def test_a_full_test_curve_point_is_the_runner_score_of_evaluation_episode_0():
     def make(**kw):
         return gym.make("EdgeCluster-v0", scenario="warehouse-80x4", n_nodes=20, n_servers=3,
@@ -247,8 +258,13 @@ def test_renderer_writes_tables_claims_and_targets_from_store_rows(tmp_path):
     assert claims["LL-D3QN above D3QN and L-D3QN at every share (Fig. 11): the LSTM helps"] \
         .endswith("| not measured yet |")
     # 0.45 / 0.3 = +50 % against the paper's +31 % (band +15.5 % .. +46.5 %): too high.
+    # The reason gives the paired difference: seeds 0, 1 -> 0.1, 0.2: mean 0.15, 95 % interval
+    # t(0.975, 1) x 0.0707 / sqrt(2) = 12.706 x 0.05.
     assert claims["LL-D3QN above D3QN by 31 % at 25 % of the data (Fig. 11)"].endswith(
-        f"| does not hold here (25%: +50% outside +16%..+47%; {rc.LSTM_EVIDENCE}) |")
+        "| does not hold here (25%: +50% outside +16%..+47%; LL-D3QN minus D3QN paired by "
+        f"training seed, 95 % interval: 25% +0.150 ± 0.635 (2); {rc.LSTM_EVIDENCE}) |")
+    assert ("| LL-D3QN minus D3QN, paired (95 % interval, pairs) | +0.150 ± 0.635 (2) | "
+            "+0.100 ± 1.271 (2) |") in report
     # SC-METIS / SC-MWVC = 0.25 / 0.15 = +67 %, in +43 % .. +130 %.
     assert claims["SC-METIS above SC-MWVC by 87 % on average (Fig. 11)"].endswith(
         "| +87% | warehouse +67% | holds |")

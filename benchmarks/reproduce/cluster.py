@@ -306,8 +306,9 @@ def _fraction_label(row: dict) -> str:
 def summarise(rows: Sequence[dict]) -> dict[str, Any]:
     """One agent in one setting over its rows (layouts and training seeds): the mean reward,
     its sample standard deviation over the rows (``sd``, 0 for one row), each row's
-    ``(layout, reward)`` (``runs``), the convergence step of each learner run, the mean
-    training wall-clock and the mean training-reward curve."""
+    ``(layout, reward)`` (``runs``), each learner run's reward by training seed (``by_seed``,
+    for paired comparisons: runs of one seed share the layout), the convergence step of each
+    learner run, the mean training wall-clock and the mean training-reward curve."""
     learners = [r for r in rows if r.get("learns")]
     curves = [_extra(r)["reward_curve"] for r in learners if _extra(r).get("reward_curve")]
     curve: list = []
@@ -320,6 +321,7 @@ def summarise(rows: Sequence[dict]) -> dict[str, Any]:
         "sd": float(np.std(rewards, ddof=1)) if len(rewards) > 1 else 0.0,
         "runs": [(int(_overrides(r).get("layout_seed", 0)), float(r["mean_metric"]))
                  for r in rows],
+        "by_seed": {int(r["train_seed"]): float(r["mean_metric"]) for r in learners},
         "convergence": [convergence_step(_extra(r).get("test_curve", [])) for r in learners],
         "train_s": float(np.mean([r["train_wall_s"] for r in learners])) if learners else 0.0,
         "curve": curve,
@@ -397,6 +399,46 @@ def _conv_mean(cell: dict | None, agent: str) -> float | None:
     """Mean convergence step of an agent's runs that converged (``None``: none did)."""
     steps = [c for c in (cell or {}).get(agent, {}).get("convergence", []) if c is not None]
     return float(np.mean(steps)) if steps else None
+
+
+def paired_difference(cell: dict | None, agent: str, other: str,
+                      confidence: float = 0.95) -> tuple[float, float, int] | None:
+    """``agent`` minus ``other`` over the training seeds both ran (same seed, same layout, same
+    budget): the mean difference, the half-width of its Student-t ``confidence`` interval and
+    the number of pairs; ``None`` below 2 pairs."""
+    from scipy import stats
+
+    a, b = ((cell or {}).get(x, {}).get("by_seed", {}) for x in (agent, other))
+    diffs = np.array([a[k] - b[k] for k in sorted(a.keys() & b.keys())])
+    if len(diffs) < 2:
+        return None
+    half = stats.t.ppf(0.5 + confidence / 2, len(diffs) - 1) * diffs.std(ddof=1) / np.sqrt(
+        len(diffs))
+    return float(diffs.mean()), float(half), len(diffs)
+
+
+def _paired(cell: dict | None, agent: str = "ll-d3qn", other: str = "d3qn") -> str:
+    d = paired_difference(cell, agent, other)
+    return "-" if d is None else f"{d[0]:+.3f} ± {d[1]:.3f} ({d[2]})"
+
+
+def lstm_evidence(table: dict, settings: Sequence[str]) -> str:
+    """The reason of an LSTM claim that does not hold: the paired LL-D3QN minus D3QN
+    differences (95 % intervals) and where the evidence on the predictions is."""
+    pairs = [f"{_label(k)} {_paired(table.get(k))}" for k in settings
+             if paired_difference(table.get(k), "ll-d3qn", "d3qn") is not None]
+    paired = (f"LL-D3QN minus D3QN paired by training seed, 95 % interval: {', '.join(pairs)}; "
+              if pairs else "")
+    return paired + LSTM_EVIDENCE
+
+
+def spread_note(table: dict, settings: Sequence[str], agents: Sequence[str]) -> str:
+    """The range of the runs' standard deviations of ``agents`` over ``settings``: what a
+    difference between means has to exceed before 6 runs can show it."""
+    sds = [table[k][a]["sd"] for k in settings if k in table for a in agents
+           if a in table[k]]
+    return (f"standard deviation of the runs per cell {min(sds):.3f}-{max(sds):.3f}"
+            if sds else "")
 
 
 def _over(a: float | None, b: float | None) -> float | None:
@@ -527,22 +569,26 @@ def paper_claims(fig9: dict, fig11: dict, sweeps: dict[str, dict]) -> list[Claim
     claims.append(Claim(
         "LL-D3QN is stable across the share of training data (Fig. 11; holds within 5 % of "
         "its mean)", " / ".join(f"{PAPER_LL[k]:.2f}" for k in shares),
-        " / ".join(_fmt(v) for v in ll.values()), stable))
+        " / ".join(_fmt(v) for v in ll.values()), stable,
+        "" if stable is None else f"range {max(ll.values()) - min(ll.values()):.3f}; "
+        + spread_note(fig11, shares, ("ll-d3qn",))))
     drop = {a: _over(_reward(fig11.get(shares[0]), a), _reward(fig11.get(shares[-1]), a))
             for a in DRL}
     claims.append(Claim(
         "With less training data the other solutions lose more than LL-D3QN (Fig. 11)",
         "LL-D3QN resilient", ", ".join(f"{a} {_gain(v)}" for a, v in drop.items()) +
         " (25 % against 100 %)", None if None in drop.values() else
-        drop["ll-d3qn"] > max(drop["d3qn"], drop["l-d3qn"])))
+        drop["ll-d3qn"] > max(drop["d3qn"], drop["l-d3qn"]),
+        "" if None in drop.values()
+        else "on the means; " + spread_note(fig11, (shares[0], shares[-1]), DRL)))
     claims.append(above_claim("LL-D3QN above D3QN and L-D3QN at every share (Fig. 11): the "
                               "LSTM helps", "LL-D3QN highest", fig11, shares, "ll-d3qn",
-                              ("d3qn", "l-d3qn"), LSTM_EVIDENCE))
+                              ("d3qn", "l-d3qn"), lstm_evidence(fig11, shares)))
     claims.append(gain_claim("LL-D3QN above D3QN by 31 % at 25 % of the data (Fig. 11)",
                              {shares[0]: PAPER_LL_OVER_D3QN[shares[0]]},
                              {shares[0]: _over(ll[shares[0]],
                                                _reward(fig11.get(shares[0]), "d3qn"))},
-                             LSTM_EVIDENCE))
+                             lstm_evidence(fig11, shares[:1])))
     metis = [_over(_reward(fig11.get(k), "sc-metis"), _reward(fig11.get(k), "sc-mwvc"))
              for k in shares if k in fig11]
     claims.append(gain_claim("SC-METIS above SC-MWVC by 87 % on average (Fig. 11)",
@@ -582,7 +628,7 @@ def paper_claims(fig9: dict, fig11: dict, sweeps: dict[str, dict]) -> list[Claim
                     for k in settings}
             claims.append(gain_claim(f"LL-D3QN above D3QN by 12 / 18 / 31 % ({fig})",
                                      {k: PAPER_LL_OVER_D3QN[k] for k in settings}, over,
-                                     LSTM_EVIDENCE))
+                                     lstm_evidence(table, settings)))
             claims.append(trend_claim(f"LL-D3QN's gain over D3QN grows with the servers ({fig})",
                                       [PAPER_LL_OVER_D3QN[k] for k in settings],
                                       list(over.values()), +1, digits=2))
@@ -745,6 +791,7 @@ def _sweep_section(ctx: Context, key: str, title: str, table: dict) -> list[str]
                                               _reward(table[k], "sc-mwvc")),
         "paper LL-D3QN": lambda k: _fmt(PAPER_LL.get(k)),
         "paper LL-D3QN / SC-MWVC": lambda k: _fmt(PAPER_LL_RATIO.get(k)),
+        "LL-D3QN minus D3QN, paired (95 % interval, pairs)": lambda k: _paired(table[k]),
     })
     lines += _conv_rows(table)
     return lines + ["", ctx.figure(f"cluster_{key}", _bars(table, title), 9.0), ""]
