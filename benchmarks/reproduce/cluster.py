@@ -485,13 +485,14 @@ def baseline_detail(table: dict, settings: Sequence[str]) -> str:
 
 
 def trend_claim(text: str, paper: Sequence[float], ours: Sequence[float | None],
-                sign: int, digits: int = 3) -> Claim:
-    """A value that rises (``sign`` +1) or falls (-1) along a sweep."""
+                sign: int, digits: int = 3, why: str = "") -> Claim:
+    """A value that rises (``sign`` +1) or falls (-1) along a sweep (``why`` joins the verdict
+    once every value is known)."""
     known = None not in ours
     return Claim(text, " -> ".join(f"{p:.2f}" for p in paper),
                  " -> ".join("-" if v is None else f"{v:.{digits}f}" for v in ours),
                  bool(np.all(sign * np.diff(np.asarray(ours, dtype=float)) > 0)) if known
-                 else None)
+                 else None, why if known else "")
 
 
 def above_claim(text: str, paper: str, table: dict, settings: Sequence[str], agent: str,
@@ -631,7 +632,8 @@ def paper_claims(fig9: dict, fig11: dict, sweeps: dict[str, dict]) -> list[Claim
                                      lstm_evidence(table, settings)))
             claims.append(trend_claim(f"LL-D3QN's gain over D3QN grows with the servers ({fig})",
                                       [PAPER_LL_OVER_D3QN[k] for k in settings],
-                                      list(over.values()), +1, digits=2))
+                                      list(over.values()), +1, digits=2,
+                                      why="on the means; " + lstm_evidence(table, settings)))
         if key == "fig14":
             claims.append(above_claim(f"LL-D3QN scores highest of the paper's solutions ({fig})",
                                       "LL-D3QN highest", table, settings, "ll-d3qn",
