@@ -144,6 +144,13 @@ def test_above_claim_names_the_agents_that_are_not_beaten():
     assert rc.above_claim("", "", table, ("a", "c"), "x", ("y",)).holds is None
 
 
+def test_trend_claim_gives_its_reason_only_once_every_value_is_known():
+    claim = rc.trend_claim("rises", [1, 2], [0.4, 0.5], +1, why="on the means")
+    assert (claim.holds, claim.why) == (True, "on the means")
+    claim = rc.trend_claim("rises", [1, 2], [0.4, None], +1, why="on the means")
+    assert (claim.holds, claim.why) == (None, "")
+
+
 def test_paired_difference_matches_runs_by_training_seed():
     cell = {"a": {"by_seed": {0: 0.5, 1: 0.7, 2: 0.4, 3: 0.9}},
             "b": {"by_seed": {0: 0.4, 1: 0.4, 2: 0.2}}}

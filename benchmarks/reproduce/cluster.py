@@ -425,8 +425,8 @@ def _paired(cell: dict | None, agent: str = "ll-d3qn", other: str = "d3qn") -> s
 def lstm_evidence(table: dict, settings: Sequence[str]) -> str:
     """The reason of an LSTM claim that does not hold: the paired LL-D3QN minus D3QN
     differences (95 % intervals) and where the evidence on the predictions is."""
-    pairs = [f"{_label(k)} {_paired(table.get(k))}" for k in settings
-             if paired_difference(table.get(k), "ll-d3qn", "d3qn") is not None]
+    pairs = [f"{_label(k)} {text}" for k in settings
+             if (text := _paired(table.get(k))) != "-"]
     paired = (f"LL-D3QN minus D3QN paired by training seed, 95 % interval: {', '.join(pairs)}; "
               if pairs else "")
     return paired + LSTM_EVIDENCE
