@@ -771,15 +771,19 @@ def _bars(table: dict, title: str):
         settings = list(table)
         agents = list(dict.fromkeys(a for cell in table.values() for a in cell))
         width = 0.8 / max(1, len(agents))
+        import matplotlib
+
+        # tab10 repeats its colours after ten agents; Fig. 11 has twelve
+        colours = matplotlib.colormaps["tab20"]
         for i, a in enumerate(agents):
             ax.bar(np.arange(len(settings)) + i * width,
-                   [table[s][a]["reward"] if a in table[s] else 0.0 for s in settings],
-                   width, yerr=[table[s][a]["sd"] if a in table[s] else 0.0 for s in settings],
-                   label=a)
+                   [table[s][a]["reward"] if a in table[s] else np.nan for s in settings],
+                   width, yerr=[table[s][a]["sd"] if a in table[s] else np.nan for s in settings],
+                   label=a, color=colours(i % colours.N))
         ax.set_xticks(np.arange(len(settings)) + 0.4 - width / 2, settings)
         ax.set_ylabel("mean reward (error bar: sd over runs)")
         ax.set_title(title, fontsize=9)
-        ax.legend(fontsize=6, ncol=5)
+        ax.legend(fontsize=7, ncol=6, loc="upper center", bbox_to_anchor=(0.5, -0.08))
 
     return draw
 
