@@ -148,6 +148,7 @@ def test_motion_one_hot_follows_the_vehicle():
     base = env.unwrapped
     assert base.params.mobility == "generator"
     obs, _ = env.reset(seed=0)
+    env.action_space.seed(0)  # reproducible random actions
     lay = base.observation_layout
     assert obs[lay.vehicle_motion].argmax() == 8  # stay at t = 0
     seen = []
@@ -181,6 +182,7 @@ def test_episode_length_and_guards():
     with pytest.raises(RuntimeError):
         env.unwrapped.step(np.zeros(3, dtype=np.int64))
     env.reset(seed=0)
+    env.action_space.seed(0)  # reproducible random actions
     flags = [env.step(env.action_space.sample())[2:4] for _ in range(5)]
     assert flags == [(False, False)] * 4 + [(False, True)]
     with pytest.raises(RuntimeError):
@@ -242,6 +244,7 @@ def test_determinism(scenario):
 def test_pickle_mid_episode_continues_identically():
     env = gym.make(ENV_ID, scenario="random-reflection-20x3")
     env.reset(seed=3)
+    env.action_space.seed(3)  # reproducible random actions
     for _ in range(4):
         env.step(env.action_space.sample())
     clone = pickle.loads(pickle.dumps(env))
@@ -253,6 +256,7 @@ def test_pickle_mid_episode_continues_identically():
 def test_info_keys_and_fresh_arrays():
     env = gym.make(ENV_ID)
     obs0, info = env.reset(seed=0)
+    env.action_space.seed(0)  # reproducible random actions
     assert INFO_KEYS <= info.keys()
     obs1, r, term, trunc, info = env.step(env.action_space.sample())
     assert INFO_KEYS <= info.keys()
@@ -268,6 +272,7 @@ def test_info_keys_and_fresh_arrays():
 def test_read_only_attributes():
     env = gym.make(ENV_ID, scenario="nodes-20")
     env.reset(seed=0)
+    env.action_space.seed(0)  # reproducible random actions
     base = env.unwrapped
     names = ["node_positions", "server_positions", "vehicle_positions", "cluster_cores",
              "cluster_weights", "cluster_heads", "cluster_labels", "adjacency",
@@ -290,6 +295,7 @@ def test_read_only_attributes():
 def test_set_labelling_scores_a_fixed_partition():
     env = gym.make(ENV_ID, scenario="nodes-20")
     env.reset(seed=2)
+    env.action_space.seed(2)  # reproducible random actions
     base = env.unwrapped
     labels = np.arange(20) % 4
     base.set_labelling(labels)
@@ -309,6 +315,7 @@ def test_set_labelling_scores_a_fixed_partition():
 def test_every_scenario_runs_inside_its_space(name):
     env = gym.make(ENV_ID, scenario=name)
     obs, _ = env.reset(seed=11)
+    env.action_space.seed(11)  # reproducible random actions
     assert env.observation_space.contains(obs)
     for _ in range(20):
         obs, r, *_ = env.step(env.action_space.sample())
@@ -329,6 +336,7 @@ def test_trace_scenario_replays_the_split():
 def test_render_rgb_array():
     env = gym.make(ENV_ID, render_mode="rgb_array")
     env.reset(seed=0)
+    env.action_space.seed(0)  # reproducible random actions
     env.step(env.action_space.sample())
     img = env.render()
     assert img.dtype == np.uint8 and img.ndim == 3 and img.shape[2] == 3

@@ -131,6 +131,7 @@ def test_pickle_mid_episode_continues_identically(env_id):
 def test_returns_fresh_arrays(env_id):
     env = gym.make(env_id, **quick(env_id))
     obs0, _ = env.reset(seed=0)
+    env.action_space.seed(0)  # reproducible random actions
     obs1, *_ = env.step(env.action_space.sample())
     obs2, *_ = env.step(env.action_space.sample())
     assert obs0 is not obs1 and obs1 is not obs2
@@ -192,6 +193,7 @@ def test_step_before_reset_and_after_end_raises(env_id):
     with pytest.raises(RuntimeError):
         env.step(env.action_space.sample())
     env.reset(seed=0)
+    env.action_space.seed(0)  # reproducible random actions
     done = False
     while not done:
         _, _, terminated, truncated, _ = env.step(env.action_space.sample())
