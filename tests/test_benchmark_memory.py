@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import numpy as np
 
 from benchmarks import memory
@@ -27,6 +29,20 @@ def test_measure_passes_a_clean_stepper():
     run = memory.measure("clean", (clean_step, lambda: None), steps=40)
     assert abs(run.growth_mb) < 0.1
 
+
+
+def test_garbage_awaiting_collection_is_not_growth():
+    def cyclic_step() -> bool:
+        node = {"data": np.ones(16_384)}
+        node["self"] = node  # a cycle: only the collector frees it
+        return True
+
+    gc.disable()  # the cycles pile up until measure collects at its checkpoints
+    try:
+        run = memory.measure("cycles", (cyclic_step, lambda: None), steps=40)
+    finally:
+        gc.enable()
+    assert abs(run.growth_mb) < 0.1
 
 def test_cli_writes_a_row_per_env_and_view(tmp_path):
     out = tmp_path / "memory.md"
