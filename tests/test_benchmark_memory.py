@@ -30,7 +30,6 @@ def test_measure_passes_a_clean_stepper():
     assert abs(run.growth_mb) < 0.1
 
 
-
 def test_garbage_awaiting_collection_is_not_growth():
     def cyclic_step() -> bool:
         node = {"data": np.ones(16_384)}
@@ -43,6 +42,7 @@ def test_garbage_awaiting_collection_is_not_growth():
     finally:
         gc.enable()
     assert abs(run.growth_mb) < 0.1
+
 
 def test_cli_writes_a_row_per_env_and_view(tmp_path):
     out = tmp_path / "memory.md"

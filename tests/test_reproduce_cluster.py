@@ -290,3 +290,19 @@ def test_renderer_writes_tables_claims_and_targets_from_store_rows(tmp_path):
     assert "2 runs from 0.400 to 0.600 (standard deviation 0.141)" in targets
     assert "1 of them reach 2.5 x SC-MWVC and 1 lie within 15 %" in targets
     assert "0.550 (x3.67 SC-MWVC, 8% below the oracle)" in targets
+
+
+def test_bars_give_every_agent_its_own_colour_and_skip_missing_cells():
+    from matplotlib.container import BarContainer
+    from matplotlib.figure import Figure
+
+    agents = [f"agent-{i}" for i in range(12)]  # Fig. 11 has twelve; tab10 would repeat
+    table = {"s1": {a: {"reward": 0.5, "sd": 0.1} for a in agents},
+             "s2": {a: {"reward": 0.4, "sd": 0.1} for a in agents[:-1]}}
+    fig = Figure()
+    rc._bars(table, "title")(fig)
+    bars = [c for c in fig.axes[0].containers if isinstance(c, BarContainer)]
+    colours = {tuple(c.patches[0].get_facecolor()) for c in bars}
+    assert len(bars) == 12 and len(colours) == 12
+    last = bars[-1].patches
+    assert last[0].get_height() == 0.5 and last[1].get_height() != last[1].get_height()  # NaN

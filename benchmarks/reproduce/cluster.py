@@ -767,12 +767,12 @@ def _fig9_section(ctx: Context, table: dict) -> list[str]:
 
 def _bars(table: dict, title: str):
     def draw(fig) -> None:
+        import matplotlib
+
         ax = fig.add_subplot(1, 1, 1)
         settings = list(table)
         agents = list(dict.fromkeys(a for cell in table.values() for a in cell))
         width = 0.8 / max(1, len(agents))
-        import matplotlib
-
         # tab10 repeats its colours after ten agents; Fig. 11 has twelve
         colours = matplotlib.colormaps["tab20"]
         for i, a in enumerate(agents):
