@@ -122,6 +122,7 @@ def test_render_on_fake_rows(tmp_path):
     assert "| `dtomalb` | -0.200 ± 0.000 (2 seeds) |" in text
     assert "| `dtoma` | -0.210 ± 0.000 (2 seeds) | -0.190 |" in text  # utility vs runner score
     assert "| 4 | -0.120 |" in text
+    assert "| 10 | -0.200 ± 0.000 (2) |" in text  # learners: mean ± sd over seeds
     assert "| Utility falls as users grow (Fig. 7) | falls | 4: -0.120 -> 10: -0.200 | holds |" \
         in text
     assert "Faster servers get more tasks, load factors nearly equal (Fig. 8)" in text
@@ -134,3 +135,14 @@ def test_render_on_fake_rows(tmp_path):
     assert claims["Faster servers get more tasks, load factors nearly equal (Fig. 8)"].holds
     assert sorted(p.name for p in (tmp_path / "img").iterdir()) == [
         f"single_cell_fig{k}.png" for k in (5, 6, 7, 8)]
+
+
+def test_fig7_cells_give_the_spread_over_training_seeds():
+    rows = [_row("dtomalb", 0, -0.1, "sweep-users-4"), _row("dtomalb", 1, -0.3, "sweep-users-4"),
+            _row("greedy-delay", 0, -0.15, "sweep-users-4")]
+    runs = rs.fig7_runs(rows)[4]
+    assert rs._mean_sd(runs["dtomalb"]) == "-0.200 ± 0.141 (2)"  # sd with ddof=1
+    assert rs._mean_sd(runs["greedy-delay"]) == "-0.150"  # one evaluation: no spread
+    assert rs._mean_sd(None) == "-"
+    assert rs.summary(rows[:2])["std"] == pytest.approx(0.1414, abs=1e-4)  # same sd in tables
+    assert rs.fig7_cells(rows)[4] == pytest.approx({"dtomalb": -0.2, "greedy-delay": -0.15})

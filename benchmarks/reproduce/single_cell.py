@@ -28,6 +28,7 @@ system utility is the same summed over an episode's 100 slots.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -59,7 +60,7 @@ class Settings:
     episodes: int  # evaluation episodes per job: seeds 1000, 1001, ...
 
 
-FULL = Settings(budget=8_000, seeds=5, sweep_seeds=1, users=(4, 10, 14, 20), episodes=5)
+FULL = Settings(budget=8_000, seeds=5, sweep_seeds=5, users=(4, 10, 14, 20), episodes=5)
 FAST = Settings(budget=1_200, seeds=2, sweep_seeds=1, users=(4, 10), episodes=1)
 
 
@@ -184,11 +185,16 @@ def fluctuation(rows: list[dict]) -> float | None:
     return float(np.mean(out)) if out else None
 
 
+def seed_sd(values: Sequence[float]) -> float:
+    """Sample standard deviation over training seeds (0 for a single run)."""
+    return float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
+
+
 def summary(rows: list[dict]) -> dict[str, Any]:
     u = [utility(r) for r in rows]
     finals = [_final(r) for r in rows if _final(r)]
     return {
-        "utility": float(np.mean(u)), "std": float(np.std(u)), "n": len(u),
+        "utility": float(np.mean(u)), "std": seed_sd(u), "n": len(u),
         "delay": float(np.mean([f["mean_delay_s"] for f in finals])) if finals else None,
         "var": float(np.mean([f["load_variance"] for f in finals])) if finals else None,
         "local": float(np.mean([f["n_local"] for f in finals])) if finals else None,
@@ -283,13 +289,16 @@ def render(ctx: Context) -> str:
                   "Both curves are on the w2 = 1 utility (DTOMA's policy replayed on it).", ""]
     sweep = fig7_cells(s.get("fig7", []))
     if ctx.shown("fig7"):
+        runs = fig7_runs(s.get("fig7", []))
         lines += ["## Fig. 7: utility against the number of users", "",
-                  *ctx.provenance("fig7"), _sweep_figure(ctx, sweep), ""]
+                  *ctx.provenance("fig7"), _sweep_figure(ctx, sweep), "",
+                  "Learners: mean ± standard deviation over training seeds (runs in brackets); "
+                  "static agents: one evaluation.", ""]
         agents = [a for a in ORDER if any(a in c for c in sweep.values())]
         lines += ["| users | " + " | ".join(f"`{a}`" for a in agents) + " |",
                   "|---:|" + "---:|" * len(agents)]
-        for n, cell in sweep.items():
-            lines.append(f"| {n} | " + " | ".join(_f(cell.get(a)) for a in agents) + " |")
+        for n, cell in runs.items():
+            lines.append(f"| {n} | " + " | ".join(_mean_sd(cell.get(a)) for a in agents) + " |")
         lines.append("")
     g8 = by_agent(s.get("fig8", []), LOAD_SCENARIO)
     if ctx.shown("fig8"):
@@ -311,13 +320,29 @@ def render(ctx: Context) -> str:
     return "\n".join(lines)
 
 
-def fig7_cells(rows) -> dict[int, dict[str, float]]:
+def fig7_runs(rows) -> dict[int, dict[str, list[float]]]:
+    """Utility of every run, by number of users and agent."""
     out: dict[int, dict[str, list[float]]] = {}
     for r in rows:
         n = int(r["scenario"].rsplit("-", 1)[-1]) if r["scenario"].startswith(
             "sweep-users-") else 10
         out.setdefault(n, {}).setdefault(r["agent"], []).append(utility(r))
-    return {n: {a: float(np.mean(v)) for a, v in cell.items()} for n, cell in sorted(out.items())}
+    return dict(sorted(out.items()))
+
+
+def fig7_cells(rows) -> dict[int, dict[str, float]]:
+    """Mean utility over the runs, by number of users and agent."""
+    return {n: {a: float(np.mean(v)) for a, v in cell.items()}
+            for n, cell in fig7_runs(rows).items()}
+
+
+def _mean_sd(runs: list[float] | None) -> str:
+    """``mean ± sd (n)`` over training seeds; the mean alone for a single run."""
+    if not runs:
+        return "-"
+    if len(runs) == 1:
+        return _f(runs[0])
+    return f"{np.mean(runs):.3f} ± {seed_sd(runs):.3f} ({len(runs)})"
 
 
 def per_server(rows: list[dict]) -> tuple[np.ndarray, np.ndarray]:
